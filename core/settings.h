@@ -1,0 +1,130 @@
+/* settings.h — the settings model, its sources and their precedence, and validation.
+ *
+ * Pure: sources are lookups handed in by the caller (env, a YAML file already read into
+ * memory, an adapter's overrides), so tests need no environment and no files.
+ * Precedence (DESIGN.md): command-line flag > env > YAML file > adapter-provided > default.
+ * The whole result is validated before it is returned: a caller either gets a complete,
+ * valid struct settings or an error that names the source and the place, e.g.
+ *   "env KEEPVIP_VRID: \"300\" is not between 1 and 255"
+ *   "/etc/keepvip.yml:12:7: advert_ms: must be a multiple of 10 between 10 and 40950" */
+#ifndef KEEPVIP_SETTINGS_H
+#define KEEPVIP_SETTINGS_H
+
+#include "ipaddr.h"
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SETTINGS_MAX_INSTANCES 255
+#define SETTINGS_MAX_VIPS 32
+#define SETTINGS_MAX_PEERS 64
+#define SETTINGS_MAX_CHECKS 8
+#define SETTINGS_NAME_LEN 64
+#define SETTINGS_TEXT_LEN 512   /* URLs, commands, paths */
+#define SETTINGS_ERR_LEN 512
+
+enum vrrp_mode { VRRP_MODE_AUTO = 0, VRRP_MODE_UNICAST, VRRP_MODE_MULTICAST };
+enum log_format { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON };
+enum log_level { LOG_LEVEL_ERROR = 0, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+enum check_kind { CHECK_TCP = 0, CHECK_HTTP, CHECK_SCRIPT };
+
+struct vip {
+	struct ip_addr addr;
+	uint8_t prefix;             /* explicit, or KEEPVIP_PREFIX, or 32 / 128 */
+};
+
+struct check_settings {
+	enum check_kind kind;
+	uint16_t port;                  /* CHECK_TCP: 127.0.0.1:port */
+	char target[SETTINGS_TEXT_LEN]; /* CHECK_HTTP: URL; CHECK_SCRIPT: command */
+	uint32_t interval_ms;           /* default 1000 */
+	uint32_t timeout_ms;            /* default interval_ms */
+	uint32_t rise, fall;            /* default 2, 2 */
+	uint32_t weight;                /* 0: failing means FAULT; N: priority lowered by N */
+};
+
+struct instance_settings {
+	char name[SETTINGS_NAME_LEN];  /* default "VI_<vrid>" */
+	struct vip vips[SETTINGS_MAX_VIPS];
+	size_t n_vips;
+	sa_family_t family;            /* of every VIP (one family per instance) */
+	char interface[IF_NAMESIZE];   /* "" = auto: resolved at start, not here */
+	uint8_t vrid;
+	bool vrid_derived;             /* true when derived from the first VIP (log it) */
+	uint8_t priority;              /* 1..254, default 100 */
+	uint32_t advert_ms;            /* default 1000; v3: 10..40950 step 10; v2: whole seconds */
+	uint8_t version;               /* 2 or 3, default 3; IPv6 needs 3 */
+	bool preempt;                  /* default true */
+	uint32_t preempt_delay_ms;     /* default 0 */
+	struct ip_addr peers[SETTINGS_MAX_PEERS];
+	size_t n_peers;
+	bool peers_set;                /* KEEPVIP_PEERS / peers given: pinned, the adapter's
+					* peers are not used for this instance */
+	enum vrrp_mode mode;           /* default auto: unicast when any peer is known */
+	struct check_settings checks[SETTINGS_MAX_CHECKS];
+	size_t n_checks;
+	char notify[SETTINGS_TEXT_LEN];/* "" = none */
+};
+
+struct settings {
+	struct instance_settings instances[SETTINGS_MAX_INSTANCES];
+	size_t n_instances;
+	char orchestrator[SETTINGS_NAME_LEN]; /* auto, static, rancher, kubernetes, swarm, marathon */
+	char status_addr[SETTINGS_NAME_LEN];  /* "127.0.0.1:9650" or "off" */
+	enum log_format log_format;
+	enum log_level log_level;
+	char config_path[SETTINGS_TEXT_LEN];  /* YAML file used, "" = none */
+	char peers_file[SETTINGS_TEXT_LEN];   /* KEEPVIP_PEERS_FILE / peers_file: static adapter,
+					       * re-read when it changes; "" = none */
+};
+
+/* A flat key/value source looked up by env name (KEEPVIP_VRID, VIRTUAL_IP, ...).
+ * Returns the value or NULL. Used for env, for flags and for adapter overrides. */
+typedef const char *(*settings_lookup_fn)(const char *env_name, void *ctx);
+
+struct settings_source {
+	const char *name;            /* "env", "flag", "adapter rancher" — used in messages */
+	settings_lookup_fn lookup;
+	void *ctx;
+};
+
+struct settings_inputs {
+	struct settings_source flags;    /* lookup may be NULL */
+	struct settings_source env;      /* lookup may be NULL */
+	const char *yaml_text;           /* NULL = no file */
+	size_t yaml_len;
+	const char *yaml_path;           /* for messages */
+	struct settings_source adapter;  /* lookup may be NULL */
+};
+
+/* Loads, merges and validates. Returns 0 and fills *out, or -EINVAL with a one-line message
+ * naming the source and the place in err (without the "keepvip: settings: " prefix).
+ * *out is heap-sized (about a few MB at SETTINGS_MAX_INSTANCES): callers allocate it.
+ *
+ * Lookups (flags, env, adapter) are asked by env name, KEEPVIP_ name first, then the seed
+ * catalog's alias (VIRTUAL_IP, NETMASK_BIT, INTERFACE, VRID, CHECK_PORT); an empty or blank
+ * value counts as unset. Env and flags describe one instance and apply to every instance of
+ * the file, except KEEPVIP_VIPS, KEEPVIP_VRID and KEEPVIP_INSTANCE_NAME, which are an error
+ * when the file holds several instances (an adapter's such values are then not used).
+ * KEEPVIP_CHECK_PORT/URL/SCRIPT from env or flags replace the file's checks list;
+ * KEEPVIP_CHECK_INTERVAL_MS, _TIMEOUT_MS, _RISE, _FALL, _WEIGHT apply to every check.
+ * Unicast mode without peers is not an error here: an adapter may bring them. */
+int settings_load(const struct settings_inputs *in, struct settings *out, char *err,
+		  size_t err_len);
+
+/* Prints the effective settings, one "key: value" per line, YAML-shaped, secrets masked
+ * (keys holding "token" or "password", and the password in a URL's user info). The output
+ * loads back through settings_load as a YAML file giving the same settings. */
+void settings_print(const struct settings *s, FILE *out);
+
+/* The env lookup for the real process environment (ctx unused). */
+const char *settings_getenv(const char *env_name, void *ctx);
+
+/* VRID derived from a VIP when none is set: the last byte of the address; if that is 0,
+ * the XOR of all its bytes; if that is 0 too, 1. */
+uint8_t settings_derive_vrid(const struct ip_addr *vip);
+
+#endif
