@@ -1,0 +1,153 @@
+/* adapter.c — what every adapter shares: selection, the first fetch, the last good
+ * discovery kept through errors, and retries with exponential backoff. */
+#include "adapter.h"
+
+#include "../core/log.h"
+#include "../core/loop.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BACKOFF_FIRST_MS 1000u
+#define BACKOFF_MAX_MS 30000u
+
+static const struct adapter_ops *const registry[] = {
+	/* auto-detection order: orchestrators first, static (always applies) last */
+	&adapter_static_ops,
+};
+
+struct adapter {
+	const struct adapter_ops *ops;
+	void *state;
+	struct adapter_ctx ctx;
+	adapter_update_fn on_update;
+	void *arg;
+	struct adapter_discovery last;   /* last good answer; kept through errors */
+	bool has_last;
+	unsigned failures;
+	struct loop_timer retry_timer;
+};
+
+const struct adapter_ops *adapter_select(const char *name, const struct adapter_ctx *ctx)
+{
+	size_t n = sizeof(registry) / sizeof(registry[0]);
+	bool automatic = name == NULL || name[0] == '\0' || strcmp(name, "auto") == 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (automatic ? registry[i]->detect(ctx) > 0 : strcmp(registry[i]->name, name) == 0)
+			return registry[i];
+	}
+	return NULL;
+}
+
+const char *adapter_name(const struct adapter *a)
+{
+	return a->ops->name;
+}
+
+const struct adapter_discovery *adapter_last(const struct adapter *a)
+{
+	return a->has_last ? &a->last : NULL;
+}
+
+/* The one completion point for every answer: store, reset backoff, tell the core. */
+static void adapter_report(void *arg, const struct adapter_discovery *d)
+{
+	struct adapter *a = arg;
+	if (a->failures > 0)
+		log_info("adapter", "%s: answering again after %u failures", a->ops->name, a->failures);
+	a->failures = 0;
+	a->last = *d;
+	a->has_last = true;
+	a->on_update(a->arg, &a->last);
+}
+
+static uint64_t backoff_ms(unsigned failures)
+{
+	uint64_t ms = BACKOFF_FIRST_MS;
+	for (unsigned i = 1; i < failures && ms < BACKOFF_MAX_MS; i++)
+		ms *= 2;
+	return ms < BACKOFF_MAX_MS ? ms : BACKOFF_MAX_MS;
+}
+
+/* The one place errors land: log, keep the last peers, retry later. */
+static void adapter_fail(void *arg, const char *err)
+{
+	struct adapter *a = arg;
+	a->failures++;
+	uint64_t delay = backoff_ms(a->failures);
+	log_warn("adapter", "%s: %s; keeping %zu known peers, retrying in %llu ms", a->ops->name,
+		 err, a->has_last ? a->last.n_peers : (size_t)0, (unsigned long long)delay);
+	if (a->ctx.loop != NULL)
+		loop_timer_arm(a->ctx.loop, &a->retry_timer, loop_now_us() + delay * 1000u);
+}
+
+static void adapter_retry(struct loop *loop, void *arg)
+{
+	(void)loop;
+	struct adapter *a = arg;
+	if (adapter_start(a) < 0)
+		return; /* adapter_start reported through adapter_fail */
+}
+
+int adapter_open(const struct adapter_ops *ops, const struct adapter_ctx *ctx,
+		 adapter_update_fn on_update, void *arg, struct adapter **out, char *err,
+		 size_t err_len)
+{
+	struct adapter *a = calloc(1, sizeof(*a));
+	if (a == NULL) {
+		snprintf(err, err_len, "adapter %s: out of memory", ops->name);
+		return -ENOMEM;
+	}
+	a->ops = ops;
+	a->ctx = *ctx;
+	a->on_update = on_update;
+	a->arg = arg;
+	loop_timer_init(&a->retry_timer, adapter_retry, a);
+	int rc = ops->create(ctx, &a->state, err, err_len);
+	if (rc < 0) {
+		free(a);
+		return rc;
+	}
+
+	char fetch_err[ADAPTER_ERR_LEN];
+	struct adapter_discovery *first = calloc(1, sizeof(*first));
+	if (first == NULL) {
+		adapter_close(a);
+		snprintf(err, err_len, "adapter %s: out of memory", ops->name);
+		return -ENOMEM;
+	}
+	rc = ops->fetch(a->state, first, fetch_err, sizeof(fetch_err));
+	if (rc == 0)
+		adapter_report(a, first);
+	else
+		log_warn("adapter", "%s: first fetch failed: %s", ops->name, fetch_err);
+	free(first);
+	*out = a;
+	return 0;
+}
+
+int adapter_start(struct adapter *a)
+{
+	if (a->ops->watch == NULL || a->ctx.loop == NULL)
+		return 0;
+	int rc = a->ops->watch(a->state, adapter_report, adapter_fail, a);
+	if (rc < 0) {
+		char err[ADAPTER_ERR_LEN];
+		snprintf(err, sizeof(err), "watch: %s", strerror(-rc));
+		adapter_fail(a, err);
+	}
+	return rc;
+}
+
+void adapter_close(struct adapter *a)
+{
+	if (a == NULL)
+		return;
+	if (a->ctx.loop != NULL)
+		loop_timer_cancel(a->ctx.loop, &a->retry_timer);
+	a->ops->destroy(a->state);
+	free(a);
+}

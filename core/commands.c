@@ -1,0 +1,333 @@
+/* commands.c — parses the command line, loads the settings from every source, and runs one
+ * command. Settings are validated whole before anything starts (STYLE.md habit 9). */
+#include "commands.h"
+
+#include "../adapters/adapter.h"
+#include "daemon.h"
+#include "log.h"
+#include "netlink.h"
+#include "settings.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef KEEPVIP_VERSION
+#define KEEPVIP_VERSION "0.0.0"
+#endif
+
+#define MAX_FLAGS 32
+#define YAML_MAX (1024 * 1024)
+
+static const char usage[] =
+	"usage: keepvip COMMAND [--config FILE] [--SETTING VALUE ...]\n"
+	"\n"
+	"commands:\n"
+	"  run       the daemon, in the foreground, logging to stderr\n"
+	"  check     validate the settings from every source and print the effective ones\n"
+	"  peers     ask the adapter once and print what it found as JSON\n"
+	"  status    ask a running daemon for its state\n"
+	"  version   print the version\n"
+	"\n"
+	"Every setting is an env name (KEEPVIP_PRIORITY, ...), a YAML key, or a flag: the env\n"
+	"name without KEEPVIP_, lower case, '-' for '_' (--priority 150, --advert-ms 100).\n"
+	"Precedence: flag > env > YAML file > adapter > default.\n";
+
+struct flag {
+	char env_name[64];
+	const char *value;
+};
+
+struct cli {
+	const char *command;
+	const char *config_path;
+	struct flag flags[MAX_FLAGS];
+	size_t n_flags;
+};
+
+static const char *flag_lookup(const char *env_name, void *ctx)
+{
+	const struct cli *cli = ctx;
+	for (size_t i = 0; i < cli->n_flags; i++)
+		if (strcmp(cli->flags[i].env_name, env_name) == 0)
+			return cli->flags[i].value;
+	return NULL;
+}
+
+/* "--advert-ms" -> "KEEPVIP_ADVERT_MS" */
+static int flag_to_env(const char *flag, char *out, size_t len)
+{
+	int n = snprintf(out, len, "KEEPVIP_%s", flag);
+	if (n < 0 || (size_t)n >= len)
+		return -EINVAL;
+	for (char *p = out; *p != '\0'; p++)
+		*p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct cli *cli)
+{
+	memset(cli, 0, sizeof(*cli));
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			cli->command = "help";
+			return 0;
+		}
+		if (strncmp(arg, "--", 2) != 0) {
+			if (cli->command != NULL) {
+				fprintf(stderr, "keepvip: unexpected argument \"%s\"\n", arg);
+				return -EINVAL;
+			}
+			cli->command = arg;
+			continue;
+		}
+		const char *name = arg + 2, *eq = strchr(name, '=');
+		char key[64];
+		const char *value;
+		size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
+		if (name_len == 0 || name_len >= sizeof(key)) {
+			fprintf(stderr, "keepvip: bad option \"%s\"\n", arg);
+			return -EINVAL;
+		}
+		memcpy(key, name, name_len);
+		key[name_len] = '\0';
+		if (eq != NULL)
+			value = eq + 1;
+		else if (i + 1 < argc)
+			value = argv[++i];
+		else {
+			fprintf(stderr, "keepvip: option --%s needs a value\n", key);
+			return -EINVAL;
+		}
+		if (strcmp(key, "config") == 0) {
+			cli->config_path = value;
+			continue;
+		}
+		if (cli->n_flags == MAX_FLAGS ||
+		    flag_to_env(key, cli->flags[cli->n_flags].env_name, 64) < 0) {
+			fprintf(stderr, "keepvip: too many or too long options at \"%s\"\n", arg);
+			return -EINVAL;
+		}
+		cli->flags[cli->n_flags++].value = value;
+	}
+	if (cli->command == NULL)
+		cli->command = "help";
+	return 0;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	if (f == NULL) {
+		fprintf(stderr, "keepvip: settings: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	char *buf = malloc(YAML_MAX + 1);
+	size_t n = buf ? fread(buf, 1, YAML_MAX + 1, f) : 0;
+	bool bad = buf == NULL || ferror(f) || n > YAML_MAX;
+	fclose(f);
+	if (bad) {
+		fprintf(stderr, "keepvip: settings: %s: unreadable or larger than %d bytes\n", path,
+			YAML_MAX);
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* Adapter overrides, looked up by env name like the other sources. */
+static const char *override_lookup(const char *env_name, void *ctx)
+{
+	const struct adapter_discovery *d = ctx;
+	for (size_t i = 0; i < d->n_overrides; i++)
+		if (strcmp(d->overrides[i].env_name, env_name) == 0)
+			return d->overrides[i].value;
+	return NULL;
+}
+
+/* The whole settings story: flags, env, YAML, then the adapter's overrides (which need the
+ * adapter, which needs the first pass: so a second pass when there are any). */
+struct loaded {
+	struct settings *settings;
+	const struct adapter_ops *ops;
+	struct adapter_ctx ctx;
+	struct adapter_discovery *first;   /* the adapter's first answer, or NULL */
+	char fetch_err[ADAPTER_ERR_LEN];
+};
+
+static int load_settings(struct cli *cli, struct loaded *out)
+{
+	char err[SETTINGS_ERR_LEN];
+	const char *path = cli->config_path ? cli->config_path : getenv("KEEPVIP_CONFIG");
+	size_t yaml_len = 0;
+	char *yaml = NULL;
+
+	if (path != NULL && path[0] != '\0' && (yaml = read_file(path, &yaml_len)) == NULL)
+		return 2;
+	struct settings_inputs in = {
+		.flags = { "flag", flag_lookup, cli },
+		.env = { "env", settings_getenv, NULL },
+		.yaml_text = yaml, .yaml_len = yaml_len, .yaml_path = path,
+	};
+	out->settings = calloc(1, sizeof(*out->settings));
+	out->first = calloc(1, sizeof(*out->first));
+	int rc = out->settings && out->first ? settings_load(&in, out->settings, err, sizeof(err))
+					     : -ENOMEM;
+	if (rc == 0) {
+		out->ctx = (struct adapter_ctx){ .settings = out->settings, .env = settings_getenv };
+		out->ops = adapter_select(out->settings->orchestrator, &out->ctx);
+		if (out->ops == NULL) {
+			snprintf(err, sizeof(err), "orchestrator \"%s\": not available here",
+				 out->settings->orchestrator);
+			rc = -EINVAL;
+		}
+	}
+	if (rc == 0) {
+		void *state = NULL;
+		int frc = out->ops->create(&out->ctx, &state, out->fetch_err, sizeof(out->fetch_err));
+		if (frc == 0)
+			frc = out->ops->fetch(state, out->first, out->fetch_err, sizeof(out->fetch_err));
+		out->ops->destroy(state);
+		if (frc < 0) {
+			free(out->first);
+			out->first = NULL;
+		} else if (out->first->n_overrides > 0) {
+			char name[64];
+			snprintf(name, sizeof(name), "adapter %s", out->ops->name);
+			in.adapter = (struct settings_source){ name, override_lookup, out->first };
+			rc = settings_load(&in, out->settings, err, sizeof(err));
+		}
+	}
+	free(yaml);
+	if (rc < 0) {
+		fprintf(stderr, "keepvip: settings: %s\n", rc == -ENOMEM ? "out of memory" : err);
+		return 2;
+	}
+	return 0;
+}
+
+static void free_loaded(struct loaded *l)
+{
+	free(l->settings);
+	free(l->first);
+}
+
+static int cmd_check(struct loaded *l)
+{
+	settings_print(l->settings, stdout);
+	printf("adapter: %s\n", l->ops->name);
+	return 0;
+}
+
+static void json_add_addr(json_t *arr, const struct ip_addr *a)
+{
+	char text[IP_ADDR_STRLEN];
+	json_array_append_new(arr, json_string(ip_addr_str(a, text)));
+}
+
+/* Our own address when the adapter does not say: the first instance's source address. */
+static json_t *self_address(const struct loaded *l)
+{
+	char text[IP_ADDR_STRLEN], err[256], ifname[IF_NAMESIZE];
+	const struct instance_settings *cfg = &l->settings->instances[0];
+	struct nl_ctx *nl = NULL;
+	struct nl_link_info info;
+	struct nl_addr_entry addrs[32];
+	size_t n = 0;
+	json_t *out = json_null();
+
+	if (l->first != NULL && l->first->has_self)
+		return json_string(ip_addr_str(&l->first->self, text));
+	if (nl_ctx_open(&nl, err, sizeof(err)) < 0)
+		return out;
+	snprintf(ifname, sizeof(ifname), "%s", cfg->interface);
+	if ((ifname[0] != '\0' || nl_link_find_for_addr(nl, &cfg->vips[0].addr, ifname, err, sizeof(err)) == 0) &&
+	    nl_link_info(nl, ifname, &info, err, sizeof(err)) == 0 &&
+	    nl_addr_list(nl, info.ifindex, cfg->family, addrs, 32, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			if (!ip_addr_is_link_local(&addrs[i].addr)) {
+				json_decref(out);
+				out = json_string(ip_addr_str(&addrs[i].addr, text));
+				break;
+			}
+		}
+	}
+	nl_ctx_close(nl);
+	return out;
+}
+
+static int cmd_peers(struct loaded *l)
+{
+	if (l->first == NULL) {
+		fprintf(stderr, "keepvip: peers: adapter %s: %s\n", l->ops->name, l->fetch_err);
+		return 1;
+	}
+	json_t *root = json_object(), *peers = json_array(), *overrides = json_object();
+	for (size_t i = 0; i < l->first->n_peers; i++)
+		json_add_addr(peers, &l->first->peers[i]);
+	for (size_t i = 0; i < l->first->n_overrides; i++)
+		json_object_set_new(overrides, l->first->overrides[i].env_name,
+				    json_string(l->first->overrides[i].value));
+	json_object_set_new(root, "adapter", json_string(l->ops->name));
+	json_object_set_new(root, "self", self_address(l));
+	json_object_set_new(root, "peers", peers);
+	json_object_set_new(root, "settings", overrides);
+	char *text = json_dumps(root, JSON_COMPACT);
+	puts(text ? text : "{}");
+	free(text);
+	json_decref(root);
+	return 0;
+}
+
+static int cmd_run(struct loaded *l)
+{
+	log_setup(l->settings->log_format, l->settings->log_level);
+	if (l->first == NULL)
+		log_warn("adapter", "%s: %s", l->ops->name, l->fetch_err);
+	return daemon_run(l->settings, l->ops, &l->ctx);
+}
+
+int keepvip_main(int argc, char **argv)
+{
+	struct cli cli;
+	if (parse_args(argc, argv, &cli) < 0) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (strcmp(cli.command, "help") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (strcmp(cli.command, "version") == 0) {
+		printf("keepvip %s\n", KEEPVIP_VERSION);
+		return 0;
+	}
+	if (strcmp(cli.command, "status") == 0) {
+		fprintf(stderr, "keepvip: status: the status server is not built yet\n");
+		return 1;
+	}
+	if (strcmp(cli.command, "run") != 0 && strcmp(cli.command, "check") != 0 &&
+	    strcmp(cli.command, "peers") != 0) {
+		fprintf(stderr, "keepvip: unknown command \"%s\"\n\n%s", cli.command, usage);
+		return 2;
+	}
+
+	struct loaded l = { 0 };
+	int rc = load_settings(&cli, &l);
+	if (rc == 0) {
+		if (strcmp(cli.command, "check") == 0)
+			rc = cmd_check(&l);
+		else if (strcmp(cli.command, "peers") == 0)
+			rc = cmd_peers(&l);
+		else
+			rc = cmd_run(&l);
+	}
+	free_loaded(&l);
+	return rc;
+}

@@ -1,0 +1,340 @@
+/* daemon.c — `keepvip run`: one thread, one loop. */
+#include "daemon.h"
+
+#include "instance.h"
+#include "log.h"
+#include "loop.h"
+#include "netlink.h"
+#include "vrrp_wire.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#define MAX_IFACES 16
+#define OWN_ADDRS_MAX 256
+#define RX_BUF_LEN 8192
+
+struct daemon;
+
+/* What the loop hands back when a VRRP socket is readable. */
+struct sock_handle {
+	struct daemon *d;
+	struct iface *ifc;
+};
+
+struct daemon {
+	const struct settings *settings;
+	struct loop *loop;
+	struct nl_ctx *nl;
+	struct iface ifaces[MAX_IFACES];
+	size_t n_ifaces;
+	struct instance *instances;
+	size_t n_instances;
+	struct adapter *adapter;
+	struct ip_addr own[OWN_ADDRS_MAX];  /* this host's addresses: never our own peer */
+	size_t n_own;
+	struct sock_handle sock_handles[MAX_IFACES][2];
+	uint8_t rx_buf[RX_BUF_LEN];
+};
+
+/* ---- receive path ----------------------------------------------------------------- */
+
+static void count_iface_reject(struct iface *ifc, enum vrrp_reject reason,
+			       const struct vrrp_rx_meta *meta)
+{
+	ifc->rejects[reason]++;
+	unsigned long suppressed = 0;
+	if (reason == VRRP_REJECT_VRID ||
+	    !log_ratelimit_allow(&ifc->reject_log, loop_now_us(), &suppressed))
+		return; /* other virtual routers on the link are normal, not worth a line */
+	char src[IP_ADDR_STRLEN];
+	log_warn(ifc->name, "advert from %s dropped: %s%s", ip_addr_str(&meta->src, src),
+		 vrrp_reject_name(reason), suppressed ? " (more were suppressed)" : "");
+}
+
+/* Decode once at the edge (STYLE.md habit 1), then hand the struct to its instance. */
+static void dispatch(struct iface *ifc, const uint8_t *msg, size_t len,
+		     const struct vrrp_rx_meta *meta)
+{
+	struct vrrp_advert adv;
+	enum vrrp_reject reason = vrrp_decode(msg, len, meta, &adv);
+	struct instance *inst = NULL;
+
+	if (len >= 2)
+		inst = ifc->by_vrid[meta->family == AF_INET6 ? 1 : 0][msg[1]];
+	if (reason == VRRP_ACCEPT && inst == NULL)
+		reason = VRRP_REJECT_VRID;
+	if (reason != VRRP_ACCEPT) {
+		if (inst != NULL)
+			inst->counters.rejects[reason]++;
+		count_iface_reject(ifc, reason, meta);
+		return;
+	}
+	instance_on_advert(inst, &adv, meta);
+}
+
+static void drain_socket(struct daemon *d, struct iface *ifc, struct vrrp_sock *sock)
+{
+	for (;;) {
+		const uint8_t *msg;
+		size_t len;
+		struct vrrp_rx_meta meta;
+		int rc = vrrp_sock_recv(sock, d->rx_buf, sizeof(d->rx_buf), &msg, &len, &meta);
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
+			return;
+		if (rc == -EBADMSG || rc == -EMSGSIZE) {
+			ifc->rejects[VRRP_REJECT_TOO_SHORT]++;
+			continue;
+		}
+		if (rc < 0) {
+			log_warn(ifc->name, "receive: %s", strerror(-rc));
+			return;
+		}
+		dispatch(ifc, msg, len, &meta);
+	}
+}
+
+static void on_sock_readable(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	(void)loop;
+	(void)fd;
+	(void)events;
+	struct sock_handle *h = arg;
+	struct vrrp_sock *sock = fd == h->ifc->sock4.fd ? &h->ifc->sock4 : &h->ifc->sock6;
+	drain_socket(h->d, h->ifc, sock);
+}
+
+/* ---- interfaces ------------------------------------------------------------------- */
+
+static struct iface *find_iface(struct daemon *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_ifaces; i++)
+		if (strcmp(d->ifaces[i].name, name) == 0)
+			return &d->ifaces[i];
+	return NULL;
+}
+
+static int open_iface(struct daemon *d, const char *name, struct iface **out, char *err,
+		      size_t err_len)
+{
+	struct iface *ifc = find_iface(d, name);
+	if (ifc != NULL) {
+		*out = ifc;
+		return 0;
+	}
+	if (d->n_ifaces == MAX_IFACES) {
+		snprintf(err, err_len, "interface %s: more than %d interfaces", name, MAX_IFACES);
+		return -E2BIG;
+	}
+	struct nl_link_info info;
+	int rc = nl_link_info(d->nl, name, &info, err, err_len);
+	if (rc < 0)
+		return rc;
+	ifc = &d->ifaces[d->n_ifaces++];
+	memset(ifc, 0, sizeof(*ifc));
+	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
+	ifc->ifindex = info.ifindex;
+	memcpy(ifc->mac, info.mac, 6);
+	ifc->sock4.fd = ifc->sock6.fd = -1;
+	announcer_init(&ifc->announcer, ifc->ifindex, ifc->mac);
+	log_ratelimit_init(&ifc->reject_log, 10000000u, 5);
+	*out = ifc;
+	return 0;
+}
+
+static int open_family_socket(struct daemon *d, struct iface *ifc, sa_family_t family,
+			      char *err, size_t err_len)
+{
+	struct vrrp_sock *sock = family == AF_INET6 ? &ifc->sock6 : &ifc->sock4;
+	if (sock->fd >= 0)
+		return 0;
+	int rc = vrrp_sock_open(sock, family, ifc->name, ifc->ifindex, err, err_len);
+	if (rc < 0) {
+		vrrp_sock_close(sock);
+		return rc;
+	}
+	struct sock_handle *h = &d->sock_handles[ifc - d->ifaces][family == AF_INET6];
+	h->d = d;
+	h->ifc = ifc;
+	rc = loop_io_add(d->loop, sock->fd, EPOLLIN, on_sock_readable, h);
+	if (rc < 0)
+		snprintf(err, err_len, "epoll add for %s: %s", ifc->name, strerror(-rc));
+	return rc;
+}
+
+/* KEEPVIP_INTERFACE=auto: the interface whose subnet holds the VIP, else the default route's. */
+static int resolve_interface(struct daemon *d, const struct instance_settings *cfg,
+			     char name[IF_NAMESIZE], char *err, size_t err_len)
+{
+	if (cfg->interface[0] != '\0') {
+		snprintf(name, IF_NAMESIZE, "%s", cfg->interface);
+		return 0;
+	}
+	int rc = nl_link_find_for_addr(d->nl, &cfg->vips[0].addr, name, err, err_len);
+	if (rc == 0)
+		log_info(cfg->name, "interface auto: using %s", name);
+	return rc;
+}
+
+static void collect_own_addresses(struct daemon *d)
+{
+	struct nl_addr_entry entries[OWN_ADDRS_MAX];
+	size_t n = 0;
+	d->n_own = 0;
+	if (nl_addr_list(d->nl, 0, AF_UNSPEC, entries, OWN_ADDRS_MAX, &n) < 0)
+		return;
+	for (size_t i = 0; i < n && d->n_own < OWN_ADDRS_MAX; i++)
+		d->own[d->n_own++] = entries[i].addr;
+}
+
+static int setup_instances(struct daemon *d)
+{
+	char err[512];
+	d->instances = calloc(d->settings->n_instances, sizeof(*d->instances));
+	if (d->instances == NULL) {
+		log_error(NULL, "out of memory for %zu instances", d->settings->n_instances);
+		return -ENOMEM;
+	}
+	collect_own_addresses(d);
+	for (size_t i = 0; i < d->settings->n_instances; i++) {
+		const struct instance_settings *cfg = &d->settings->instances[i];
+		char ifname[IF_NAMESIZE];
+		struct iface *ifc;
+		int rc = resolve_interface(d, cfg, ifname, err, sizeof(err));
+		if (rc == 0)
+			rc = open_iface(d, ifname, &ifc, err, sizeof(err));
+		if (rc == 0)
+			rc = open_family_socket(d, ifc, cfg->family, err, sizeof(err));
+		if (rc == 0)
+			rc = instance_init(&d->instances[i], cfg, ifc, d->loop, d->nl, d->own, d->n_own,
+					   err, sizeof(err));
+		if (rc < 0) {
+			log_error(cfg->name, "%s", err);
+			return rc;
+		}
+		d->n_instances = i + 1;
+		if (cfg->vrid_derived)
+			log_info(cfg->name, "VRID %u derived from the first VIP", cfg->vrid);
+	}
+	return 0;
+}
+
+/* ---- adapter ---------------------------------------------------------------------- */
+
+static void on_adapter_update(void *arg, const struct adapter_discovery *disc)
+{
+	struct daemon *d = arg;
+	struct ip_addr own[OWN_ADDRS_MAX + 1];
+	size_t n_own = d->n_own;
+
+	memcpy(own, d->own, n_own * sizeof(own[0]));
+	if (disc->has_self)
+		own[n_own++] = disc->self;
+	for (size_t i = 0; i < d->n_instances; i++)
+		instance_set_peers(&d->instances[i], disc->peers, disc->n_peers, own, n_own);
+}
+
+/* ---- signals ---------------------------------------------------------------------- */
+
+static void on_stop_signal(struct loop *loop, int signo, void *arg)
+{
+	struct daemon *d = arg;
+	log_info(NULL, "%s: shutting down", strsignal(signo));
+	for (size_t i = 0; i < d->n_instances; i++)
+		instance_shutdown(&d->instances[i]);
+	loop_stop(loop);
+}
+
+static void on_hangup(struct loop *loop, int signo, void *arg)
+{
+	(void)loop;
+	(void)signo;
+	(void)arg;
+	log_warn(NULL, "SIGHUP: reloading settings is not supported yet; running settings kept");
+}
+
+/* ---- lifecycle -------------------------------------------------------------------- */
+
+static void daemon_cleanup(struct daemon *d)
+{
+	adapter_close(d->adapter);
+	for (size_t i = 0; i < d->n_instances; i++)
+		instance_cleanup(&d->instances[i]);
+	free(d->instances);
+	for (size_t i = 0; i < d->n_ifaces; i++) {
+		vrrp_sock_close(&d->ifaces[i].sock4);
+		vrrp_sock_close(&d->ifaces[i].sock6);
+		announcer_close(&d->ifaces[i].announcer);
+	}
+	nl_ctx_close(d->nl);
+	loop_free(d->loop);
+}
+
+static int daemon_setup(struct daemon *d, const struct adapter_ops *ops,
+			const struct adapter_ctx *actx)
+{
+	char err[512];
+	int rc = loop_new(&d->loop);
+	if (rc < 0) {
+		log_error(NULL, "event loop: %s", strerror(-rc));
+		return rc;
+	}
+	rc = nl_ctx_open(&d->nl, err, sizeof(err));
+	if (rc < 0) {
+		log_error(NULL, "%s", err);
+		return rc;
+	}
+	if ((rc = loop_signal_add(d->loop, SIGTERM, on_stop_signal, d)) < 0 ||
+	    (rc = loop_signal_add(d->loop, SIGINT, on_stop_signal, d)) < 0 ||
+	    (rc = loop_signal_add(d->loop, SIGHUP, on_hangup, d)) < 0) {
+		log_error(NULL, "signalfd: %s", strerror(-rc));
+		return rc;
+	}
+	rc = setup_instances(d);
+	if (rc < 0)
+		return rc;
+
+	struct adapter_ctx ctx = *actx;
+	ctx.loop = d->loop;
+	rc = adapter_open(ops, &ctx, on_adapter_update, d, &d->adapter, err, sizeof(err));
+	if (rc < 0) {
+		log_error("adapter", "%s", err);
+		return rc;
+	}
+	adapter_start(d->adapter);
+	return 0;
+}
+
+int daemon_run(const struct settings *settings, const struct adapter_ops *adapter_ops,
+	       const struct adapter_ctx *adapter_ctx)
+{
+	struct daemon *d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		log_error(NULL, "out of memory");
+		return 1;
+	}
+	d->settings = settings;
+	int rc = daemon_setup(d, adapter_ops, adapter_ctx);
+	if (rc == 0) {
+		log_info(NULL, "running %zu instance(s), adapter %s", d->n_instances,
+			 adapter_name(d->adapter));
+		for (size_t i = 0; i < d->n_instances; i++)
+			instance_start(&d->instances[i]);
+		rc = loop_run(d->loop);
+		if (rc < 0)
+			log_error(NULL, "event loop: %s", strerror(-rc));
+	}
+	if (rc < 0) {
+		/* a half-started daemon must not leave a VIP behind */
+		for (size_t i = 0; i < d->n_instances; i++)
+			if (d->instances[i].vips_held)
+				instance_shutdown(&d->instances[i]);
+	}
+	daemon_cleanup(d);
+	free(d);
+	return rc < 0 ? 1 : 0;
+}

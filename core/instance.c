@@ -1,0 +1,392 @@
+/* instance.c — one virtual router: executes what the RFC 5798 state machine decides. */
+#include "instance.h"
+
+#include "netlink.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define ANNOUNCE_REPEATS 4            /* after the first one, RFC 5798 §6.4.1 "broadcast" */
+#define ANNOUNCE_SPACING_US 1000000u  /* one second apart, as keepalived's garp repeat */
+#define REJECT_LOG_INTERVAL_US 10000000u
+#define REJECT_LOG_BURST 5
+
+static int family_slot(sa_family_t family)
+{
+	return family == AF_INET6 ? 1 : 0;
+}
+
+static struct vrrp_sock *instance_sock(struct instance *inst)
+{
+	return inst->cfg.family == AF_INET6 ? &inst->iface->sock6 : &inst->iface->sock4;
+}
+
+static bool is_vip(const struct instance *inst, const struct ip_addr *addr)
+{
+	for (size_t i = 0; i < inst->cfg.n_vips; i++)
+		if (ip_addr_equal(&inst->cfg.vips[i].addr, addr))
+			return true;
+	return false;
+}
+
+/* RFC 5798 §5.1.1.1: IPv4 adverts come from the interface's primary address;
+ * §5.1.2.1: IPv6 group adverts from its link-local address. Unicast adverts to a global
+ * peer come from a global address, so the peer can tell who we are. */
+static int pick_source_addresses(struct instance *inst, char *err, size_t err_len)
+{
+	struct nl_addr_entry addrs[64];
+	size_t n = 0;
+	int rc = nl_addr_list(inst->nl, inst->iface->ifindex, inst->cfg.family, addrs, 64, &n);
+	if (rc < 0) {
+		snprintf(err, err_len, "list addresses of %s: %s", inst->iface->name, strerror(-rc));
+		return rc;
+	}
+	memset(&inst->src_group, 0, sizeof(inst->src_group));
+	memset(&inst->src_global, 0, sizeof(inst->src_global));
+	for (size_t i = 0; i < n; i++) {
+		const struct ip_addr *a = &addrs[i].addr;
+		if (is_vip(inst, a))
+			continue;
+		bool link_local = ip_addr_is_link_local(a);
+		if (inst->cfg.family == AF_INET6 && link_local && inst->src_group.family == 0)
+			inst->src_group = *a;
+		if ((inst->cfg.family == AF_INET || !link_local) && inst->src_global.family == 0)
+			inst->src_global = *a;
+	}
+	if (inst->cfg.family == AF_INET)
+		inst->src_group = inst->src_global;
+	if (inst->src_group.family == 0) {
+		snprintf(err, err_len, "no %s address on %s to send adverts from",
+			 inst->cfg.family == AF_INET ? "IPv4" : "IPv6 link-local", inst->iface->name);
+		return -EADDRNOTAVAIL;
+	}
+	if (inst->src_global.family == 0)
+		inst->src_global = inst->src_group;
+	return 0;
+}
+
+bool instance_unicast(const struct instance *inst)
+{
+	switch (inst->cfg.mode) {
+	case VRRP_MODE_UNICAST:
+		return true;
+	case VRRP_MODE_MULTICAST:
+		return false;
+	case VRRP_MODE_AUTO:
+	default:
+		return inst->peers.n > 0;
+	}
+}
+
+/* The address the state machine compares in the §6.4.3 tie-break: the one we send from. */
+static const struct ip_addr *primary_address(const struct instance *inst)
+{
+	return instance_unicast(inst) ? &inst->src_global : &inst->src_group;
+}
+
+static void fsm_config_from(struct vrrp_fsm_config *fc, const struct instance *inst)
+{
+	memset(fc, 0, sizeof(*fc));
+	fc->version = inst->cfg.version;
+	fc->priority = inst->cfg.priority;
+	fc->advert_interval_us = inst->cfg.advert_ms * 1000u;
+	fc->preempt = inst->cfg.preempt;
+	fc->preempt_delay_us = (uint64_t)inst->cfg.preempt_delay_ms * 1000u;
+	fc->primary = *primary_address(inst);
+}
+
+static void on_fsm_timer(struct loop *loop, void *arg);
+static void on_announce_timer(struct loop *loop, void *arg);
+
+int instance_init(struct instance *inst, const struct instance_settings *cfg,
+		  struct iface *iface, struct loop *loop, struct nl_ctx *nl,
+		  const struct ip_addr *own, size_t n_own, char *err, size_t err_len)
+{
+	memset(inst, 0, sizeof(*inst));
+	inst->cfg = *cfg;
+	inst->iface = iface;
+	inst->loop = loop;
+	inst->nl = nl;
+	loop_timer_init(&inst->fsm_timer, on_fsm_timer, inst);
+	loop_timer_init(&inst->announce_timer, on_announce_timer, inst);
+	log_ratelimit_init(&inst->reject_log, REJECT_LOG_INTERVAL_US, REJECT_LOG_BURST);
+	if (cfg->peers_set)
+		peer_set_build(&inst->peers, cfg->peers, cfg->n_peers, cfg->family, own, n_own);
+
+	int rc = pick_source_addresses(inst, err, err_len);
+	if (rc < 0)
+		return rc;
+	if (cfg->mode != VRRP_MODE_UNICAST) {
+		rc = vrrp_sock_join_group(instance_sock(inst), err, err_len);
+		if (rc < 0)
+			return rc;
+	}
+	struct vrrp_fsm_config fc;
+	fsm_config_from(&fc, inst);
+	vrrp_fsm_init(&inst->fsm, &fc);
+	iface->by_vrid[family_slot(cfg->family)][cfg->vrid] = inst;
+	return 0;
+}
+
+/* ---- actions ---------------------------------------------------------------------- */
+
+static void fill_advert(const struct instance *inst, uint8_t priority, struct vrrp_advert *adv)
+{
+	memset(adv, 0, sizeof(*adv));
+	adv->version = inst->cfg.version;
+	adv->type = VRRP_TYPE_ADVERT;
+	adv->vrid = inst->cfg.vrid;
+	adv->priority = priority;
+	adv->family = inst->cfg.family;
+	/* RFC 5798 §5.2.7 centiseconds; RFC 3768 §5.3.7 seconds (the codec converts). */
+	adv->max_adver_int_cs = (uint16_t)(inst->cfg.advert_ms / 10);
+	adv->count = (uint8_t)inst->cfg.n_vips;
+	for (size_t i = 0; i < inst->cfg.n_vips; i++)
+		adv->addrs[i] = inst->cfg.vips[i].addr;
+}
+
+static void send_one(struct instance *inst, const struct vrrp_advert *adv,
+		     const struct ip_addr *src, const struct ip_addr *dst)
+{
+	uint8_t msg[VRRP_MAX_MSG_LEN];
+	int len = vrrp_encode(adv, src, dst, msg, sizeof(msg));
+	int rc = len < 0 ? len : vrrp_sock_send(instance_sock(inst), src, dst, msg, (size_t)len);
+	if (rc == 0) {
+		inst->counters.adverts_sent++;
+		return;
+	}
+	inst->counters.send_errors++;
+	char d[IP_ADDR_STRLEN];
+	uint64_t now = loop_now_us();
+	unsigned long suppressed;
+	if (log_ratelimit_allow(&inst->reject_log, now, &suppressed))
+		log_warn(inst->cfg.name, "send advert to %s: %s", ip_addr_str(dst, d), strerror(-rc));
+	if (rc == -EADDRNOTAVAIL || rc == -EINVAL) {
+		char err[128];
+		pick_source_addresses(inst, err, sizeof(err)); /* address changed under us */
+	}
+}
+
+/* RFC 5798 §5.1.1.2 / §5.1.2.2: to the group, or (unicast mode) to every known peer. */
+static void send_advert(struct instance *inst, uint8_t priority)
+{
+	struct vrrp_advert adv;
+	fill_advert(inst, priority, &adv);
+	if (!instance_unicast(inst)) {
+		struct ip_addr group;
+		ip_addr_vrrp_group(inst->cfg.family, &group);
+		send_one(inst, &adv, &inst->src_group, &group);
+		return;
+	}
+	for (size_t i = 0; i < inst->peers.n; i++) {
+		const struct ip_addr *peer = &inst->peers.addrs[i];
+		const struct ip_addr *src = ip_addr_is_link_local(peer) ? &inst->src_group
+									: &inst->src_global;
+		send_one(inst, &adv, src, peer);
+	}
+}
+
+static void change_vips(struct instance *inst, bool add)
+{
+	for (size_t i = 0; i < inst->cfg.n_vips; i++) {
+		const struct vip *v = &inst->cfg.vips[i];
+		char err[256];
+		int rc = add ? nl_addr_add(inst->nl, inst->iface->ifindex, &v->addr, v->prefix, err,
+					   sizeof(err))
+			     : nl_addr_del(inst->nl, inst->iface->ifindex, &v->addr, v->prefix, err,
+					   sizeof(err));
+		if (rc < 0)
+			log_error(inst->cfg.name, "%s", err);
+	}
+	inst->vips_held = add;
+}
+
+static void announce_all(struct instance *inst)
+{
+	for (size_t i = 0; i < inst->cfg.n_vips; i++) {
+		char err[256];
+		if (announce_vip(&inst->iface->announcer, &inst->cfg.vips[i].addr, err,
+				 sizeof(err)) < 0)
+			log_warn(inst->cfg.name, "%s", err);
+		else
+			inst->counters.announces_sent++;
+	}
+}
+
+static void on_announce_timer(struct loop *loop, void *arg)
+{
+	struct instance *inst = arg;
+	if (inst->fsm.state != VRRP_STATE_MASTER || inst->announces_left == 0)
+		return;
+	announce_all(inst);
+	if (--inst->announces_left > 0)
+		loop_timer_arm(loop, &inst->announce_timer, loop_now_us() + ANNOUNCE_SPACING_US);
+}
+
+static void start_announcing(struct instance *inst)
+{
+	announce_all(inst);
+	inst->announces_left = ANNOUNCE_REPEATS;
+	loop_timer_arm(inst->loop, &inst->announce_timer, loop_now_us() + ANNOUNCE_SPACING_US);
+}
+
+static void log_transition(struct instance *inst, const struct vrrp_actions *act, uint64_t now)
+{
+	inst->counters.transitions++;
+	inst->last_transition_us = now;
+	log_info(inst->cfg.name, "%s -> %s: %s (priority %u)", vrrp_state_name(act->from),
+		 vrrp_state_name(act->to), act->reason, inst->fsm.cfg.priority);
+}
+
+/* Runs the actions in the order vrrp_fsm.h gives, then re-arms the state machine's timer. */
+static void execute(struct instance *inst, const struct vrrp_actions *act, uint64_t now)
+{
+	if (act->flags & VRRP_ACT_REMOVE_VIPS)
+		change_vips(inst, false);
+	if (act->flags & VRRP_ACT_SEND_STOP_ADVERT)
+		send_advert(inst, VRRP_PRIO_STOP);
+	if (act->flags & VRRP_ACT_SEND_ADVERT)
+		send_advert(inst, inst->fsm.cfg.priority);
+	if (act->flags & VRRP_ACT_ADD_VIPS)
+		change_vips(inst, true);
+	if (act->flags & VRRP_ACT_ANNOUNCE)
+		start_announcing(inst);
+	if (inst->fsm.state != VRRP_STATE_MASTER)
+		loop_timer_cancel(inst->loop, &inst->announce_timer);
+	if (act->flags & VRRP_ACT_NOTIFY)
+		log_transition(inst, act, now);
+
+	uint64_t deadline = vrrp_fsm_next_deadline(&inst->fsm);
+	if (deadline == VRRP_NO_DEADLINE)
+		loop_timer_cancel(inst->loop, &inst->fsm_timer);
+	else
+		loop_timer_arm(inst->loop, &inst->fsm_timer, deadline);
+}
+
+static void run_event(struct instance *inst, const struct vrrp_event *ev)
+{
+	struct vrrp_actions act;
+	uint64_t now = loop_now_us();
+	vrrp_fsm_handle(&inst->fsm, ev, now, &act);
+	execute(inst, &act, now);
+}
+
+static void on_fsm_timer(struct loop *loop, void *arg)
+{
+	(void)loop;
+	struct vrrp_event ev = { .kind = VRRP_EV_TIMER };
+	run_event(arg, &ev);
+}
+
+/* ---- lifecycle -------------------------------------------------------------------- */
+
+int instance_start(struct instance *inst)
+{
+	/* DESIGN.md: a VIP left on the interface by an earlier crash goes before the election. */
+	for (size_t i = 0; i < inst->cfg.n_vips; i++) {
+		const struct vip *v = &inst->cfg.vips[i];
+		if (!nl_addr_present(inst->nl, inst->iface->ifindex, &v->addr))
+			continue;
+		char text[IP_ADDR_STRLEN], err[256];
+		log_warn(inst->cfg.name, "removing %s/%u left on %s by an earlier run",
+			 ip_addr_str(&v->addr, text), v->prefix, inst->iface->name);
+		if (nl_addr_del(inst->nl, inst->iface->ifindex, &v->addr, v->prefix, err, sizeof(err)) < 0)
+			log_error(inst->cfg.name, "%s", err);
+	}
+	struct vrrp_event ev = { .kind = VRRP_EV_STARTUP };
+	run_event(inst, &ev);
+	return 0;
+}
+
+static void count_reject(struct instance *inst, enum vrrp_reject reason,
+			 const struct vrrp_rx_meta *meta)
+{
+	inst->counters.rejects[reason]++;
+	unsigned long suppressed = 0;
+	if (!log_ratelimit_allow(&inst->reject_log, loop_now_us(), &suppressed))
+		return;
+	char src[IP_ADDR_STRLEN];
+	log_warn(inst->cfg.name, "advert from %s dropped: %s%s", ip_addr_str(&meta->src, src),
+		 vrrp_reject_name(reason), suppressed ? " (more were suppressed)" : "");
+}
+
+/* Checks that need this instance's settings (RFC 5798 §7.1, RFC 3768 §7.1). */
+static enum vrrp_reject instance_filter(const struct instance *inst,
+					const struct vrrp_advert *adv,
+					const struct vrrp_rx_meta *meta)
+{
+	if (adv->version != inst->cfg.version)
+		return VRRP_REJECT_VERSION_MISMATCH;
+	if (ip_addr_equal(&meta->src, &inst->src_group) ||
+	    ip_addr_equal(&meta->src, &inst->src_global))
+		return VRRP_REJECT_OWN;
+	if (instance_unicast(inst) && !peer_set_contains(&inst->peers, &meta->src))
+		return VRRP_REJECT_UNKNOWN_PEER;
+	/* RFC 3768 §7.1: "MUST verify that the Adver Interval in the packet is the same as the
+	 * locally configured for this virtual router" */
+	if (inst->cfg.version == 2 && adv->max_adver_int_cs * 10u != inst->cfg.advert_ms)
+		return VRRP_REJECT_INTERVAL_MISMATCH;
+	return VRRP_ACCEPT;
+}
+
+void instance_on_advert(struct instance *inst, const struct vrrp_advert *adv,
+			const struct vrrp_rx_meta *meta)
+{
+	enum vrrp_reject reason = instance_filter(inst, adv, meta);
+	if (reason != VRRP_ACCEPT) {
+		count_reject(inst, reason, meta);
+		return;
+	}
+	inst->counters.adverts_received++;
+	struct vrrp_event ev = {
+		.kind = VRRP_EV_ADVERT,
+		.adv_priority = adv->priority,
+		.adv_interval_us = (uint32_t)adv->max_adver_int_cs * 10000u,
+		.adv_src = meta->src,
+	};
+	run_event(inst, &ev);
+}
+
+void instance_set_peers(struct instance *inst, const struct ip_addr *addrs, size_t n,
+			const struct ip_addr *own, size_t n_own)
+{
+	if (inst->cfg.peers_set)
+		return;
+	struct peer_set next;
+	if (peer_set_build(&next, addrs, n, inst->cfg.family, own, n_own) < 0) {
+		log_error(inst->cfg.name, "peer list too long (%zu): keeping the current peers", n);
+		return;
+	}
+	if (peer_set_equal(&inst->peers, &next))
+		return;
+	char diff[1024];
+	log_info(inst->cfg.name, "peers changed: %s",
+		 peer_set_diff_str(&inst->peers, &next, diff, sizeof(diff)));
+	inst->peers = next;
+	/* The tie-break address follows the mode (unicast sources may differ). */
+	struct vrrp_fsm_config fc;
+	fsm_config_from(&fc, inst);
+	fc.priority = inst->fsm.cfg.priority;
+	vrrp_fsm_reconfigure(&inst->fsm, &fc);
+}
+
+void instance_shutdown(struct instance *inst)
+{
+	struct vrrp_event ev = { .kind = VRRP_EV_SHUTDOWN };
+	run_event(inst, &ev);
+	if (inst->vips_held)
+		change_vips(inst, false);
+}
+
+void instance_cleanup(struct instance *inst)
+{
+	if (inst == NULL || inst->loop == NULL)
+		return;
+	loop_timer_cancel(inst->loop, &inst->fsm_timer);
+	loop_timer_cancel(inst->loop, &inst->announce_timer);
+	if (inst->iface != NULL &&
+	    inst->iface->by_vrid[family_slot(inst->cfg.family)][inst->cfg.vrid] == inst)
+		inst->iface->by_vrid[family_slot(inst->cfg.family)][inst->cfg.vrid] = NULL;
+}

@@ -1,0 +1,90 @@
+/* instance.h — one virtual router: owns its state machine, its timers, its VIPs and its
+ * peers, and executes the actions the pure state machine asks for (send, add/remove VIPs,
+ * announce, log). Sockets and the announcer belong to the interface (struct iface) and are
+ * shared by every instance on it. */
+#ifndef KEEPVIP_INSTANCE_H
+#define KEEPVIP_INSTANCE_H
+
+#include "announce.h"
+#include "log.h"
+#include "loop.h"
+#include "peers.h"
+#include "settings.h"
+#include "vrrp_fsm.h"
+#include "vrrp_sock.h"
+#include "vrrp_wire.h"
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct nl_ctx;
+struct instance;
+
+/* One interface with everything the instances on it share. Owned by the daemon. */
+struct iface {
+	char name[IF_NAMESIZE];
+	int ifindex;
+	uint8_t mac[6];
+	struct vrrp_sock sock4, sock6;           /* fd -1 when that family is unused */
+	struct announcer announcer;
+	struct instance *by_vrid[2][256];        /* [0] IPv4, [1] IPv6: demultiplexing */
+	uint64_t rejects[VRRP_REJECT__COUNT];    /* drops before an instance was known */
+	struct log_ratelimit reject_log;
+};
+
+struct instance_counters {
+	uint64_t adverts_sent;
+	uint64_t adverts_received;   /* accepted */
+	uint64_t send_errors;
+	uint64_t transitions;
+	uint64_t announces_sent;     /* gratuitous ARPs + unsolicited NAs */
+	uint64_t rejects[VRRP_REJECT__COUNT];
+};
+
+struct instance {
+	struct instance_settings cfg;     /* owned copy */
+	struct iface *iface;              /* not owned */
+	struct loop *loop;                /* not owned */
+	struct nl_ctx *nl;                /* not owned */
+	struct vrrp_fsm fsm;
+	struct loop_timer fsm_timer;      /* armed at vrrp_fsm_next_deadline() */
+	struct loop_timer announce_timer; /* repeats of the gratuitous ARP / NA */
+	unsigned announces_left;
+	struct peer_set peers;            /* effective unicast peers */
+	struct ip_addr src_group;         /* source of group (multicast) adverts */
+	struct ip_addr src_global;        /* source of unicast adverts to non-link-local peers */
+	bool vips_held;
+	uint64_t last_transition_us;
+	struct instance_counters counters;
+	struct log_ratelimit reject_log;
+};
+
+/* Sets up inst for cfg on iface; nothing is sent. own: this host's addresses, dropped from
+ * pinned peers. Returns 0 or negative errno (err says why: no usable source address, ...). */
+int instance_init(struct instance *inst, const struct instance_settings *cfg,
+		  struct iface *iface, struct loop *loop, struct nl_ctx *nl,
+		  const struct ip_addr *own, size_t n_own, char *err, size_t err_len);
+
+/* Removes VIPs left behind by a crash, then runs Startup (RFC 5798 §6.4.1). */
+int instance_start(struct instance *inst);
+
+/* Handles one decoded advert for this instance's VRID and family. */
+void instance_on_advert(struct instance *inst, const struct vrrp_advert *adv,
+			const struct vrrp_rx_meta *meta);
+
+/* Replaces the adapter-provided peers (ignored when cfg pins peers). Applies from the next
+ * advert on; never changes the state by itself. own: this host's addresses. */
+void instance_set_peers(struct instance *inst, const struct ip_addr *addrs, size_t n,
+			const struct ip_addr *own, size_t n_own);
+
+/* Shutdown (RFC 5798 §6.4.2/§6.4.3): a master sends priority 0 and removes its VIPs. */
+void instance_shutdown(struct instance *inst);
+
+/* Frees nothing it does not own; cancels timers. Accepts NULL. */
+void instance_cleanup(struct instance *inst);
+
+/* True when adverts go to unicast peers (mode unicast, or auto with a peer known). */
+bool instance_unicast(const struct instance *inst);
+
+#endif
