@@ -9,18 +9,16 @@
 #include "check_kind.h"
 
 #include "loop.h"
+#include "proc_spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define SCRIPT_SHELL "/bin/sh"
 
@@ -110,64 +108,6 @@ static void on_script_exit(struct loop *loop, pid_t pid, int status, void *arg)
 	done(done_arg, false, why);
 }
 
-/* Attributes of the child: own process group, clean signal mask and dispositions. */
-static int spawn_attr_setup(posix_spawnattr_t *attr)
-{
-	sigset_t none, all;
-	int rc;
-
-	sigemptyset(&none);
-	sigfillset(&all);
-	rc = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-						    POSIX_SPAWN_SETSIGDEF);
-	if (rc == 0)
-		rc = posix_spawnattr_setpgroup(attr, 0);
-	if (rc == 0)
-		rc = posix_spawnattr_setsigmask(attr, &none);
-	if (rc == 0)
-		rc = posix_spawnattr_setsigdefault(attr, &all);
-	return rc;
-}
-
-/* stdin, stdout and stderr: /dev/null. */
-static int spawn_files_setup(posix_spawn_file_actions_t *files)
-{
-	int rc = posix_spawn_file_actions_addopen(files, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-
-	if (rc == 0)
-		rc = posix_spawn_file_actions_addopen(files, STDOUT_FILENO, "/dev/null", O_WRONLY,
-						      0);
-	if (rc == 0)
-		rc = posix_spawn_file_actions_adddup2(files, STDOUT_FILENO, STDERR_FILENO);
-	return rc;
-}
-
-/* Returns 0 and *pid, or a positive error number (posix_spawn's convention). */
-static int spawn_shell(const char *command, pid_t *pid)
-{
-	posix_spawnattr_t attr;
-	posix_spawn_file_actions_t files;
-	char *argv[] = { "sh", "-c", (char *)command, NULL };
-	int rc;
-
-	rc = posix_spawnattr_init(&attr);
-	if (rc != 0)
-		return rc;
-	rc = posix_spawn_file_actions_init(&files);
-	if (rc != 0) {
-		posix_spawnattr_destroy(&attr);
-		return rc;
-	}
-	rc = spawn_attr_setup(&attr);
-	if (rc == 0)
-		rc = spawn_files_setup(&files);
-	if (rc == 0)
-		rc = posix_spawn(pid, SCRIPT_SHELL, &files, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&files);
-	posix_spawnattr_destroy(&attr);
-	return rc;
-}
-
 static int script_start(const struct check_env *env, const struct check_settings *s,
 			check_probe_done_fn done, void *arg, void **probe, char *err,
 			size_t err_len)
@@ -180,7 +120,7 @@ static int script_start(const struct check_env *env, const struct check_settings
 		return -ENOMEM;
 	}
 	*p = (struct script_probe){ .done = done, .arg = arg };
-	rc = spawn_shell(s->target, &p->pid);
+	rc = spawn_shell(s->target, NULL, &p->pid);
 	if (rc != 0) {
 		snprintf(err, err_len, "spawn %s: %s", SCRIPT_SHELL, strerror(rc));
 		free(p);

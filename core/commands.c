@@ -119,11 +119,11 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	return 0;
 }
 
-static char *read_file(const char *path, size_t *len)
+static char *read_file(const char *path, size_t *len, char *err, size_t err_len)
 {
 	FILE *f = fopen(path, "re");
 	if (f == NULL) {
-		fprintf(stderr, "keepvip: settings: %s: %s\n", path, strerror(errno));
+		snprintf(err, err_len, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	char *buf = malloc(YAML_MAX + 1);
@@ -131,8 +131,7 @@ static char *read_file(const char *path, size_t *len)
 	bool bad = buf == NULL || ferror(f) || n > YAML_MAX;
 	fclose(f);
 	if (bad) {
-		fprintf(stderr, "keepvip: settings: %s: unreadable or larger than %d bytes\n", path,
-			YAML_MAX);
+		snprintf(err, err_len, "%s: unreadable or larger than %d bytes", path, YAML_MAX);
 		free(buf);
 		return NULL;
 	}
@@ -161,15 +160,30 @@ struct loaded {
 	char fetch_err[ADAPTER_ERR_LEN];
 };
 
-static int load_settings(struct cli *cli, struct loaded *out)
+/* Asks the adapter once, before the loop (its first answer, and its settings overrides). */
+static void first_fetch(struct loaded *out)
 {
-	char err[SETTINGS_ERR_LEN];
+	void *state = NULL;
+	int rc = out->ops->create(&out->ctx, &state, out->fetch_err, sizeof(out->fetch_err));
+	if (rc == 0)
+		rc = out->ops->fetch(state, out->first, out->fetch_err, sizeof(out->fetch_err));
+	out->ops->destroy(state);
+	if (rc < 0) {
+		free(out->first);
+		out->first = NULL;
+	}
+}
+
+/* 0, or negative errno with the reason in err (without the "keepvip: settings: " prefix). */
+static int load_settings_quiet(struct cli *cli, struct loaded *out, char *err, size_t err_len)
+{
 	const char *path = cli->config_path ? cli->config_path : getenv("KEEPVIP_CONFIG");
 	size_t yaml_len = 0;
 	char *yaml = NULL;
 
-	if (path != NULL && path[0] != '\0' && (yaml = read_file(path, &yaml_len)) == NULL)
-		return 2;
+	if (path != NULL && path[0] != '\0' &&
+	    (yaml = read_file(path, &yaml_len, err, err_len)) == NULL)
+		return -EINVAL;
 	struct settings_inputs in = {
 		.flags = { "flag", flag_lookup, cli },
 		.env = { "env", settings_getenv, NULL },
@@ -177,36 +191,37 @@ static int load_settings(struct cli *cli, struct loaded *out)
 	};
 	out->settings = calloc(1, sizeof(*out->settings));
 	out->first = calloc(1, sizeof(*out->first));
-	int rc = out->settings && out->first ? settings_load(&in, out->settings, err, sizeof(err))
+	int rc = out->settings && out->first ? settings_load(&in, out->settings, err, err_len)
 					     : -ENOMEM;
 	if (rc == 0) {
 		out->ctx = (struct adapter_ctx){ .settings = out->settings, .env = settings_getenv };
 		out->ops = adapter_select(out->settings->orchestrator, &out->ctx);
 		if (out->ops == NULL) {
-			snprintf(err, sizeof(err), "orchestrator \"%s\": not available here",
+			snprintf(err, err_len, "orchestrator \"%s\": not available here",
 				 out->settings->orchestrator);
 			rc = -EINVAL;
 		}
 	}
 	if (rc == 0) {
-		void *state = NULL;
-		int frc = out->ops->create(&out->ctx, &state, out->fetch_err, sizeof(out->fetch_err));
-		if (frc == 0)
-			frc = out->ops->fetch(state, out->first, out->fetch_err, sizeof(out->fetch_err));
-		out->ops->destroy(state);
-		if (frc < 0) {
-			free(out->first);
-			out->first = NULL;
-		} else if (out->first->n_overrides > 0) {
+		first_fetch(out);
+		if (out->first != NULL && out->first->n_overrides > 0) {
 			char name[64];
 			snprintf(name, sizeof(name), "adapter %s", out->ops->name);
 			in.adapter = (struct settings_source){ name, override_lookup, out->first };
-			rc = settings_load(&in, out->settings, err, sizeof(err));
+			rc = settings_load(&in, out->settings, err, err_len);
 		}
 	}
+	if (rc == -ENOMEM)
+		snprintf(err, err_len, "out of memory");
 	free(yaml);
-	if (rc < 0) {
-		fprintf(stderr, "keepvip: settings: %s\n", rc == -ENOMEM ? "out of memory" : err);
+	return rc;
+}
+
+static int load_settings(struct cli *cli, struct loaded *out)
+{
+	char err[SETTINGS_ERR_LEN];
+	if (load_settings_quiet(cli, out, err, sizeof(err)) < 0) {
+		fprintf(stderr, "keepvip: settings: %s\n", err);
 		return 2;
 	}
 	return 0;
@@ -285,12 +300,27 @@ static int cmd_peers(struct loaded *l)
 	return 0;
 }
 
-static int cmd_run(struct loaded *l)
+/* SIGHUP: every source again, the same way as at start. */
+static int reload_settings(void *ctx, struct settings *out, char *err, size_t err_len)
+{
+	struct cli *cli = ctx;
+	struct loaded l = { 0 };
+	char why[SETTINGS_ERR_LEN];
+	int rc = load_settings_quiet(cli, &l, why, sizeof(why));
+	if (rc == 0)
+		*out = *l.settings;
+	else
+		snprintf(err, err_len, "%s", why);
+	free_loaded(&l);
+	return rc == 0 ? 0 : -EINVAL;
+}
+
+static int cmd_run(struct cli *cli, struct loaded *l)
 {
 	log_setup(l->settings->log_format, l->settings->log_level);
 	if (l->first == NULL)
 		log_warn("adapter", "%s: %s", l->ops->name, l->fetch_err);
-	return daemon_run(l->settings, l->ops, &l->ctx);
+	return daemon_run(l->settings, l->ops, &l->ctx, reload_settings, cli);
 }
 
 int keepvip_main(int argc, char **argv)
@@ -326,7 +356,7 @@ int keepvip_main(int argc, char **argv)
 		else if (strcmp(cli.command, "peers") == 0)
 			rc = cmd_peers(&l);
 		else
-			rc = cmd_run(&l);
+			rc = cmd_run(&cli, &l);
 	}
 	free_loaded(&l);
 	return rc;

@@ -28,6 +28,11 @@ struct sock_handle {
 
 struct daemon {
 	const struct settings *settings;
+	struct settings *reloaded;          /* owned: settings from the last good SIGHUP */
+	daemon_reload_fn reload;
+	void *reload_ctx;
+	struct nl_link_watch *link_watch;
+	bool failed;                        /* a runtime failure: exit 1 */
 	struct loop *loop;
 	struct nl_ctx *nl;
 	struct iface ifaces[MAX_IFACES];
@@ -238,33 +243,150 @@ static void on_adapter_update(void *arg, const struct adapter_discovery *disc)
 		instance_set_peers(&d->instances[i], disc->peers, disc->n_peers, own, n_own);
 }
 
+/* ---- link tracking ---------------------------------------------------------------- */
+
+static void on_link_event(const struct nl_link_event *ev, void *arg)
+{
+	struct daemon *d = arg;
+	bool up = ev->up && ev->running && !ev->removed;
+	for (size_t i = 0; i < d->n_instances; i++)
+		if (d->instances[i].iface->ifindex == ev->ifindex)
+			instance_link_changed(&d->instances[i], up);
+}
+
+static void on_link_readable(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	(void)loop;
+	(void)fd;
+	(void)events;
+	struct daemon *d = arg;
+	if (nl_link_watch_drain(d->link_watch) == -ENOBUFS)
+		log_warn(NULL, "netlink: link events lost; re-reading link states");
+	/* after a loss, or to be safe: the state of every interface we use, as it is now */
+	for (size_t i = 0; i < d->n_ifaces; i++) {
+		struct nl_link_info info;
+		if (nl_link_info(d->nl, d->ifaces[i].name, &info, NULL, 0) < 0)
+			continue;
+		struct nl_link_event ev = { .ifindex = info.ifindex, .up = info.up,
+					    .running = info.running };
+		on_link_event(&ev, d);
+	}
+}
+
+static int watch_links(struct daemon *d)
+{
+	char err[256];
+	int rc = nl_link_watch_open(&d->link_watch, on_link_event, d, err, sizeof(err));
+	if (rc < 0) {
+		log_error(NULL, "%s", err);
+		return rc;
+	}
+	rc = loop_io_add(d->loop, nl_link_watch_fd(d->link_watch), EPOLLIN, on_link_readable, d);
+	if (rc < 0)
+		log_error(NULL, "epoll add for link events: %s", strerror(-rc));
+	return rc;
+}
+
+/* ---- SIGHUP: settings reload -------------------------------------------------------- */
+
+static void start_instances(struct daemon *d);
+static void stop_instances(struct daemon *d);
+static void on_adapter_update(void *arg, const struct adapter_discovery *disc);
+
+/* STYLE.md habit 9: the new settings are validated whole before anything changes. */
+static void on_hangup(struct loop *loop, int signo, void *arg)
+{
+	(void)loop;
+	(void)signo;
+	struct daemon *d = arg;
+	char err[SETTINGS_ERR_LEN];
+	struct settings *next = calloc(1, sizeof(*next));
+	int rc = next ? d->reload(d->reload_ctx, next, err, sizeof(err)) : -ENOMEM;
+	if (rc < 0) {
+		log_error("settings", "SIGHUP: %s; keeping the running settings",
+			  rc == -ENOMEM ? "out of memory" : err);
+		free(next);
+		return;
+	}
+	log_setup(next->log_format, next->log_level);
+
+	bool same = next->n_instances == d->n_instances;
+	for (size_t i = 0; same && i < d->n_instances; i++)
+		same = instance_same_identity(&d->instances[i], &next->instances[i]);
+	if (same) {
+		for (size_t i = 0; i < d->n_instances; i++)
+			instance_reconfigure(&d->instances[i], &next->instances[i], d->own, d->n_own);
+		log_info("settings", "SIGHUP: settings reloaded in place");
+	} else {
+		log_info("settings", "SIGHUP: instances changed (name, VRID, interface or VIPs): "
+				     "restarting them");
+		stop_instances(d);
+		d->settings = next;
+		start_instances(d);
+	}
+	free(d->reloaded);
+	d->reloaded = next;
+	d->settings = next;
+}
+
 /* ---- signals ---------------------------------------------------------------------- */
 
 static void on_stop_signal(struct loop *loop, int signo, void *arg)
 {
 	struct daemon *d = arg;
 	log_info(NULL, "%s: shutting down", strsignal(signo));
-	for (size_t i = 0; i < d->n_instances; i++)
-		instance_shutdown(&d->instances[i]);
+	stop_instances(d);
 	loop_stop(loop);
-}
-
-static void on_hangup(struct loop *loop, int signo, void *arg)
-{
-	(void)loop;
-	(void)signo;
-	(void)arg;
-	log_warn(NULL, "SIGHUP: reloading settings is not supported yet; running settings kept");
 }
 
 /* ---- lifecycle -------------------------------------------------------------------- */
 
+/* Shutdown of every instance: masters send priority 0 and release their VIPs. */
+static void stop_instances(struct daemon *d)
+{
+	for (size_t i = 0; i < d->n_instances; i++) {
+		instance_shutdown(&d->instances[i]);
+		instance_cleanup(&d->instances[i]);
+	}
+	free(d->instances);
+	d->instances = NULL;
+	d->n_instances = 0;
+}
+
+/* Current link state of an instance's interface, so a daemon started on a down link begins
+ * in FAULT. */
+static void apply_link_state(struct daemon *d, struct instance *inst)
+{
+	struct nl_link_info info;
+	if (nl_link_info(d->nl, inst->iface->name, &info, NULL, 0) == 0)
+		instance_link_changed(inst, info.up && info.running);
+}
+
+static void start_instances(struct daemon *d)
+{
+	if (setup_instances(d) < 0) {
+		stop_instances(d);
+		loop_stop(d->loop);
+		d->failed = true;
+		return;
+	}
+	const struct adapter_discovery *last = d->adapter ? adapter_last(d->adapter) : NULL;
+	if (last != NULL)
+		on_adapter_update(d, last);
+	for (size_t i = 0; i < d->n_instances; i++) {
+		instance_start(&d->instances[i]);
+		apply_link_state(d, &d->instances[i]);
+	}
+}
+
 static void daemon_cleanup(struct daemon *d)
 {
 	adapter_close(d->adapter);
+	nl_link_watch_close(d->link_watch);
 	for (size_t i = 0; i < d->n_instances; i++)
 		instance_cleanup(&d->instances[i]);
 	free(d->instances);
+	free(d->reloaded);
 	for (size_t i = 0; i < d->n_ifaces; i++) {
 		vrrp_sock_close(&d->ifaces[i].sock4);
 		vrrp_sock_close(&d->ifaces[i].sock6);
@@ -294,7 +416,7 @@ static int daemon_setup(struct daemon *d, const struct adapter_ops *ops,
 		log_error(NULL, "signalfd: %s", strerror(-rc));
 		return rc;
 	}
-	rc = setup_instances(d);
+	rc = watch_links(d);
 	if (rc < 0)
 		return rc;
 
@@ -310,7 +432,7 @@ static int daemon_setup(struct daemon *d, const struct adapter_ops *ops,
 }
 
 int daemon_run(const struct settings *settings, const struct adapter_ops *adapter_ops,
-	       const struct adapter_ctx *adapter_ctx)
+	       const struct adapter_ctx *adapter_ctx, daemon_reload_fn reload, void *reload_ctx)
 {
 	struct daemon *d = calloc(1, sizeof(*d));
 	if (d == NULL) {
@@ -318,23 +440,23 @@ int daemon_run(const struct settings *settings, const struct adapter_ops *adapte
 		return 1;
 	}
 	d->settings = settings;
+	d->reload = reload;
+	d->reload_ctx = reload_ctx;
 	int rc = daemon_setup(d, adapter_ops, adapter_ctx);
 	if (rc == 0) {
-		log_info(NULL, "running %zu instance(s), adapter %s", d->n_instances,
-			 adapter_name(d->adapter));
-		for (size_t i = 0; i < d->n_instances; i++)
-			instance_start(&d->instances[i]);
-		rc = loop_run(d->loop);
+		start_instances(d);
+		if (!d->failed) {
+			log_info(NULL, "running %zu instance(s), adapter %s", d->n_instances,
+				 adapter_name(d->adapter));
+			rc = loop_run(d->loop);
+		}
 		if (rc < 0)
 			log_error(NULL, "event loop: %s", strerror(-rc));
 	}
-	if (rc < 0) {
-		/* a half-started daemon must not leave a VIP behind */
-		for (size_t i = 0; i < d->n_instances; i++)
-			if (d->instances[i].vips_held)
-				instance_shutdown(&d->instances[i]);
-	}
+	/* a daemon that fails half-way must not leave a VIP behind */
+	stop_instances(d);
+	bool failed = d->failed || rc < 0;
 	daemon_cleanup(d);
 	free(d);
-	return rc < 0 ? 1 : 0;
+	return failed ? 1 : 0;
 }

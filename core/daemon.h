@@ -6,9 +6,12 @@
 #include "../adapters/adapter.h"
 #include "settings.h"
 
+/* Loads the settings again from every source (SIGHUP). 0, or negative errno with a message. */
+typedef int (*daemon_reload_fn)(void *ctx, struct settings *out, char *err, size_t err_len);
+
 /* Runs the daemon. Returns the process exit code: 0 after a clean shutdown, 1 on a runtime
- * failure (the reason is logged). */
+ * failure (the reason is logged). settings must stay valid until it returns. */
 int daemon_run(const struct settings *settings, const struct adapter_ops *adapter_ops,
-	       const struct adapter_ctx *adapter_ctx);
+	       const struct adapter_ctx *adapter_ctx, daemon_reload_fn reload, void *reload_ctx);
 
 #endif

@@ -1,12 +1,15 @@
 /* instance.c — one virtual router: executes what the RFC 5798 state machine decides. */
 #include "instance.h"
 
+#include "check_runner.h"
 #include "netlink.h"
+#include "notify.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #define ANNOUNCE_REPEATS 4            /* after the first one, RFC 5798 §6.4.1 "broadcast" */
 #define ANNOUNCE_SPACING_US 1000000u  /* one second apart, as keepalived's garp repeat */
@@ -99,6 +102,7 @@ static void fsm_config_from(struct vrrp_fsm_config *fc, const struct instance *i
 
 static void on_fsm_timer(struct loop *loop, void *arg);
 static void on_announce_timer(struct loop *loop, void *arg);
+static void on_checks_changed(void *arg, bool fault, unsigned priority_penalty);
 
 int instance_init(struct instance *inst, const struct instance_settings *cfg,
 		  struct iface *iface, struct loop *loop, struct nl_ctx *nl,
@@ -126,6 +130,11 @@ int instance_init(struct instance *inst, const struct instance_settings *cfg,
 	struct vrrp_fsm_config fc;
 	fsm_config_from(&fc, inst);
 	vrrp_fsm_init(&inst->fsm, &fc);
+	if (cfg->notify[0] != '\0' &&
+	    notifier_new(loop, cfg->notify, cfg->name, &inst->notifier) < 0) {
+		snprintf(err, err_len, "notify: out of memory");
+		return -ENOMEM;
+	}
 	iface->by_vrid[family_slot(cfg->family)][cfg->vrid] = inst;
 	return 0;
 }
@@ -232,12 +241,26 @@ static void start_announcing(struct instance *inst)
 	loop_timer_arm(inst->loop, &inst->announce_timer, loop_now_us() + ANNOUNCE_SPACING_US);
 }
 
-static void log_transition(struct instance *inst, const struct vrrp_actions *act, uint64_t now)
+static int64_t unix_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* STYLE.md habit 5: every state change logs one line with its reason, counts, notifies. */
+static void record_transition(struct instance *inst, const struct vrrp_actions *act,
+			      uint64_t now)
 {
 	inst->counters.transitions++;
 	inst->last_transition_us = now;
+	inst->last_transition_unix_ms = unix_ms();
+	inst->last_from = act->from;
+	snprintf(inst->last_reason, sizeof(inst->last_reason), "%s", act->reason);
 	log_info(inst->cfg.name, "%s -> %s: %s (priority %u)", vrrp_state_name(act->from),
 		 vrrp_state_name(act->to), act->reason, inst->fsm.cfg.priority);
+	if (inst->notifier != NULL)
+		notifier_post(inst->notifier, vrrp_state_name(act->to), inst->fsm.cfg.priority);
 }
 
 /* Runs the actions in the order vrrp_fsm.h gives, then re-arms the state machine's timer. */
@@ -256,7 +279,7 @@ static void execute(struct instance *inst, const struct vrrp_actions *act, uint6
 	if (inst->fsm.state != VRRP_STATE_MASTER)
 		loop_timer_cancel(inst->loop, &inst->announce_timer);
 	if (act->flags & VRRP_ACT_NOTIFY)
-		log_transition(inst, act, now);
+		record_transition(inst, act, now);
 
 	uint64_t deadline = vrrp_fsm_next_deadline(&inst->fsm);
 	if (deadline == VRRP_NO_DEADLINE)
@@ -297,7 +320,57 @@ int instance_start(struct instance *inst)
 	}
 	struct vrrp_event ev = { .kind = VRRP_EV_STARTUP };
 	run_event(inst, &ev);
+	if (inst->cfg.n_checks > 0) {
+		int rc = check_runner_new(inst->loop, inst->cfg.checks, inst->cfg.n_checks,
+					  inst->cfg.name, on_checks_changed, inst, &inst->checks);
+		if (rc < 0)
+			return rc;
+	}
 	return 0;
+}
+
+/* ---- health: checks and link state ------------------------------------------------ */
+
+/* One place decides FAULT and the effective priority from every health input
+ * (DESIGN.md: a weight-0 check failing or the interface down means FAULT; a weighted check
+ * failing lowers the priority by its weight). */
+static void apply_health(struct instance *inst, const char *why)
+{
+	bool fault = inst->check_fault || inst->link_down;
+	if (fault && inst->fsm.state != VRRP_STATE_FAULT && inst->fsm.state != VRRP_STATE_INIT) {
+		struct vrrp_event ev = { .kind = VRRP_EV_FAULT, .reason = why };
+		run_event(inst, &ev);
+	} else if (!fault && inst->fsm.state == VRRP_STATE_FAULT) {
+		struct vrrp_event ev = { .kind = VRRP_EV_FAULT_CLEAR, .reason = why };
+		run_event(inst, &ev);
+	}
+
+	unsigned base = inst->cfg.priority;
+	uint8_t effective = (uint8_t)(inst->check_penalty >= base ? 1 : base - inst->check_penalty);
+	if (effective != inst->fsm.cfg.priority) {
+		log_info(inst->cfg.name, "priority %u -> %u: %s", inst->fsm.cfg.priority, effective,
+			 why);
+		struct vrrp_event ev = { .kind = VRRP_EV_PRIORITY, .new_priority = effective };
+		run_event(inst, &ev);
+	}
+}
+
+static void on_checks_changed(void *arg, bool fault, unsigned priority_penalty)
+{
+	struct instance *inst = arg;
+	inst->check_fault = fault;
+	inst->check_penalty = priority_penalty;
+	apply_health(inst, fault ? "health check failing" : "health checks");
+}
+
+void instance_link_changed(struct instance *inst, bool up)
+{
+	if (inst->link_down == !up)
+		return;
+	inst->link_down = !up;
+	char why[64];
+	snprintf(why, sizeof(why), "interface %s %s", inst->iface->name, up ? "up" : "down");
+	apply_health(inst, why);
 }
 
 static void count_reject(struct instance *inst, enum vrrp_reject reason,
@@ -372,6 +445,67 @@ void instance_set_peers(struct instance *inst, const struct ip_addr *addrs, size
 	vrrp_fsm_reconfigure(&inst->fsm, &fc);
 }
 
+bool instance_same_identity(const struct instance *inst, const struct instance_settings *next)
+{
+	const struct instance_settings *cur = &inst->cfg;
+	if (strcmp(cur->name, next->name) != 0 || cur->vrid != next->vrid ||
+	    cur->family != next->family || strcmp(cur->interface, next->interface) != 0 ||
+	    cur->n_vips != next->n_vips)
+		return false;
+	for (size_t i = 0; i < cur->n_vips; i++)
+		if (!ip_addr_equal(&cur->vips[i].addr, &next->vips[i].addr) ||
+		    cur->vips[i].prefix != next->vips[i].prefix)
+			return false;
+	return true;
+}
+
+static bool same_checks(const struct instance_settings *a, const struct instance_settings *b)
+{
+	return a->n_checks == b->n_checks &&
+	       memcmp(a->checks, b->checks, a->n_checks * sizeof(a->checks[0])) == 0;
+}
+
+void instance_reconfigure(struct instance *inst, const struct instance_settings *next,
+			  const struct ip_addr *own, size_t n_own)
+{
+	bool checks_changed = !same_checks(&inst->cfg, next);
+	bool notify_changed = strcmp(inst->cfg.notify, next->notify) != 0;
+	struct peer_set adapter_peers = inst->peers;
+	bool was_pinned = inst->cfg.peers_set;
+
+	inst->cfg = *next;
+	if (next->peers_set)
+		peer_set_build(&inst->peers, next->peers, next->n_peers, next->family, own, n_own);
+	else if (was_pinned)
+		memset(&inst->peers, 0, sizeof(inst->peers)); /* the adapter's come next update */
+	else
+		inst->peers = adapter_peers;
+
+	struct vrrp_fsm_config fc;
+	fsm_config_from(&fc, inst);
+	fc.priority = inst->fsm.cfg.priority; /* apply_health() moves it to the new base */
+	vrrp_fsm_reconfigure(&inst->fsm, &fc);
+
+	if (notify_changed) {
+		notifier_free(inst->notifier);
+		inst->notifier = NULL;
+		if (next->notify[0] != '\0' &&
+		    notifier_new(inst->loop, next->notify, next->name, &inst->notifier) < 0)
+			log_error(inst->cfg.name, "notify: out of memory");
+	}
+	if (checks_changed) {
+		check_runner_free(inst->checks);
+		inst->checks = NULL;
+		inst->check_fault = false;
+		inst->check_penalty = 0;
+		if (next->n_checks > 0 &&
+		    check_runner_new(inst->loop, next->checks, next->n_checks, next->name,
+				     on_checks_changed, inst, &inst->checks) < 0)
+			log_error(inst->cfg.name, "checks could not start");
+	}
+	apply_health(inst, "settings reloaded");
+}
+
 void instance_shutdown(struct instance *inst)
 {
 	struct vrrp_event ev = { .kind = VRRP_EV_SHUTDOWN };
@@ -386,6 +520,10 @@ void instance_cleanup(struct instance *inst)
 		return;
 	loop_timer_cancel(inst->loop, &inst->fsm_timer);
 	loop_timer_cancel(inst->loop, &inst->announce_timer);
+	check_runner_free(inst->checks);
+	inst->checks = NULL;
+	notifier_free(inst->notifier);
+	inst->notifier = NULL;
 	if (inst->iface != NULL &&
 	    inst->iface->by_vrid[family_slot(inst->cfg.family)][inst->cfg.vrid] == inst)
 		inst->iface->by_vrid[family_slot(inst->cfg.family)][inst->cfg.vrid] = NULL;

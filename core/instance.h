@@ -20,6 +20,8 @@
 
 struct nl_ctx;
 struct instance;
+struct check_runner;
+struct notifier;
 
 /* One interface with everything the instances on it share. Owned by the daemon. */
 struct iface {
@@ -55,7 +57,16 @@ struct instance {
 	struct ip_addr src_group;         /* source of group (multicast) adverts */
 	struct ip_addr src_global;        /* source of unicast adverts to non-link-local peers */
 	bool vips_held;
-	uint64_t last_transition_us;
+	struct check_runner *checks;      /* owned; NULL without checks */
+	struct notifier *notifier;        /* owned; NULL without notify */
+	bool check_fault;                 /* a weight-0 check is failing */
+	bool link_down;                   /* the interface is down or has no carrier */
+	unsigned check_penalty;           /* sum of the weights of failing weighted checks */
+	/* the last state change, for logs and /status */
+	uint64_t last_transition_us;      /* loop_now_us() */
+	int64_t last_transition_unix_ms;  /* wall clock */
+	enum vrrp_state last_from;
+	char last_reason[128];
 	struct instance_counters counters;
 	struct log_ratelimit reject_log;
 };
@@ -77,6 +88,19 @@ void instance_on_advert(struct instance *inst, const struct vrrp_advert *adv,
  * advert on; never changes the state by itself. own: this host's addresses. */
 void instance_set_peers(struct instance *inst, const struct ip_addr *addrs, size_t n,
 			const struct ip_addr *own, size_t n_own);
+
+/* True when next keeps this instance's identity (name, VRID, family, interface, VIPs):
+ * then instance_reconfigure() applies it without a VIP blip. */
+bool instance_same_identity(const struct instance *inst, const struct instance_settings *next);
+
+/* Applies new settings of the same identity in place (SIGHUP): priority, interval, preempt,
+ * pinned peers, mode, checks, notify. The state does not change; the next advert carries the
+ * new values. */
+void instance_reconfigure(struct instance *inst, const struct instance_settings *next,
+			  const struct ip_addr *own, size_t n_own);
+
+/* The interface went up/down (or lost carrier): down means FAULT, up a normal election. */
+void instance_link_changed(struct instance *inst, bool up);
 
 /* Shutdown (RFC 5798 §6.4.2/§6.4.3): a master sends priority 0 and removes its VIPs. */
 void instance_shutdown(struct instance *inst);
