@@ -107,9 +107,10 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			cli->config_path = value;
 			continue;
 		}
-		if (cli->n_flags == MAX_FLAGS ||
-		    flag_to_env(key, cli->flags[cli->n_flags].env_name, 64) < 0) {
-			fprintf(stderr, "keepvip: too many or too long options at \"%s\"\n", arg);
+		char *env_name = cli->flags[cli->n_flags].env_name;
+		if (cli->n_flags == MAX_FLAGS || flag_to_env(key, env_name, 64) < 0 ||
+		    !settings_is_known_env(env_name)) {
+			fprintf(stderr, "keepvip: unknown option \"--%s\"\n", key);
 			return -EINVAL;
 		}
 		cli->flags[cli->n_flags++].value = value;

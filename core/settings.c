@@ -1055,6 +1055,14 @@ int settings_load(const struct settings_inputs *in, struct settings *out, char *
 	return rc;
 }
 
+bool settings_is_known_env(const char *env_name)
+{
+	for (size_t k = 0; k < SK_COUNT; k++)
+		if (strcmp(settings_key_info[k].env, env_name) == 0)
+			return true;
+	return false;
+}
+
 const char *settings_getenv(const char *env_name, void *ctx)
 {
 	(void)ctx;

@@ -120,6 +120,9 @@ int settings_load(const struct settings_inputs *in, struct settings *out, char *
  * loads back through settings_load as a YAML file giving the same settings. */
 void settings_print(const struct settings *s, FILE *out);
 
+/* True when env_name is a setting's KEEPVIP_ name (command-line flags map onto these). */
+bool settings_is_known_env(const char *env_name);
+
 /* The env lookup for the real process environment (ctx unused). */
 const char *settings_getenv(const char *env_name, void *ctx);
 
