@@ -15,6 +15,7 @@
 
 static const struct adapter_ops *const registry[] = {
 	/* auto-detection order: orchestrators first, static (always applies) last */
+	&adapter_rancher_ops,
 	&adapter_static_ops,
 };
 
@@ -26,7 +27,8 @@ struct adapter {
 	void *arg;
 	struct adapter_discovery last;   /* last good answer; kept through errors */
 	bool has_last;
-	unsigned failures;
+	unsigned failures;                /* in a row, for the backoff */
+	uint64_t updates, errors;         /* since open, for /metrics */
 	struct loop_timer retry_timer;
 };
 
@@ -47,6 +49,12 @@ const char *adapter_name(const struct adapter *a)
 	return a->ops->name;
 }
 
+void adapter_counts(const struct adapter *a, uint64_t *updates, uint64_t *errors)
+{
+	*updates = a->updates;
+	*errors = a->errors;
+}
+
 const struct adapter_discovery *adapter_last(const struct adapter *a)
 {
 	return a->has_last ? &a->last : NULL;
@@ -59,6 +67,7 @@ static void adapter_report(void *arg, const struct adapter_discovery *d)
 	if (a->failures > 0)
 		log_info("adapter", "%s: answering again after %u failures", a->ops->name, a->failures);
 	a->failures = 0;
+	a->updates++;
 	a->last = *d;
 	a->has_last = true;
 	a->on_update(a->arg, &a->last);
@@ -77,6 +86,7 @@ static void adapter_fail(void *arg, const char *err)
 {
 	struct adapter *a = arg;
 	a->failures++;
+	a->errors++;
 	uint64_t delay = backoff_ms(a->failures);
 	log_warn("adapter", "%s: %s; keeping %zu known peers, retrying in %llu ms", a->ops->name,
 		 err, a->has_last ? a->last.n_peers : (size_t)0, (unsigned long long)delay);
@@ -122,8 +132,10 @@ int adapter_open(const struct adapter_ops *ops, const struct adapter_ctx *ctx,
 	rc = ops->fetch(a->state, first, fetch_err, sizeof(fetch_err));
 	if (rc == 0)
 		adapter_report(a, first);
-	else
+	else {
+		a->errors++;
 		log_warn("adapter", "%s: first fetch failed: %s", ops->name, fetch_err);
+	}
 	free(first);
 	*out = a;
 	return 0;

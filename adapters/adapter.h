@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define ADAPTER_MAX_PEERS 256
 #define ADAPTER_MAX_OVERRIDES 32
@@ -72,6 +73,7 @@ struct adapter_ops {
 };
 
 /* The registry, in auto-detection order; static last (it always applies). */
+extern const struct adapter_ops adapter_rancher_ops;
 extern const struct adapter_ops adapter_static_ops;
 
 /* Finds the ops for name ("auto" runs detect() in order). NULL when unknown. */
@@ -89,6 +91,8 @@ int adapter_open(const struct adapter_ops *ops, const struct adapter_ctx *ctx,
 int adapter_start(struct adapter *a);
 const struct adapter_discovery *adapter_last(const struct adapter *a);
 const char *adapter_name(const struct adapter *a);
+/* Answers delivered and errors seen since adapter_open (for /metrics). */
+void adapter_counts(const struct adapter *a, uint64_t *updates, uint64_t *errors);
 void adapter_close(struct adapter *a);
 
 #endif

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "settings.h"
+#include "status_client.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -324,6 +325,17 @@ static int cmd_run(struct cli *cli, struct loaded *l)
 	return daemon_run(l->settings, l->ops, &l->ctx, reload_settings, cli);
 }
 
+/* Needs only the status address, so it works on a host whose other settings are not set. */
+static int cmd_status(struct cli *cli)
+{
+	const char *addr = flag_lookup("KEEPVIP_STATUS_ADDR", cli);
+	if (addr == NULL || addr[0] == '\0')
+		addr = getenv("KEEPVIP_STATUS_ADDR");
+	if (addr == NULL || addr[0] == '\0')
+		addr = "127.0.0.1:9650";
+	return status_client_run(addr, stdout, stderr);
+}
+
 int keepvip_main(int argc, char **argv)
 {
 	struct cli cli;
@@ -339,10 +351,8 @@ int keepvip_main(int argc, char **argv)
 		printf("keepvip %s\n", KEEPVIP_VERSION);
 		return 0;
 	}
-	if (strcmp(cli.command, "status") == 0) {
-		fprintf(stderr, "keepvip: status: the status server is not built yet\n");
-		return 1;
-	}
+	if (strcmp(cli.command, "status") == 0)
+		return cmd_status(&cli);
 	if (strcmp(cli.command, "run") != 0 && strcmp(cli.command, "check") != 0 &&
 	    strcmp(cli.command, "peers") != 0) {
 		fprintf(stderr, "keepvip: unknown command \"%s\"\n\n%s", cli.command, usage);

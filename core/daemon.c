@@ -5,6 +5,8 @@
 #include "log.h"
 #include "loop.h"
 #include "netlink.h"
+#include "status_render.h"
+#include "status_server.h"
 #include "vrrp_wire.h"
 
 #include <errno.h>
@@ -13,6 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
+
+#ifndef KEEPVIP_VERSION
+#define KEEPVIP_VERSION "0.0.0"
+#endif
 
 #define MAX_IFACES 16
 #define OWN_ADDRS_MAX 256
@@ -33,6 +40,9 @@ struct daemon {
 	void *reload_ctx;
 	struct nl_link_watch *link_watch;
 	bool failed;                        /* a runtime failure: exit 1 */
+	struct status_server *status;       /* NULL when status_addr is "off" */
+	struct status_view view;            /* what /status and /metrics show */
+	int64_t started_unix_ms;
 	struct loop *loop;
 	struct nl_ctx *nl;
 	struct iface ifaces[MAX_IFACES];
@@ -339,6 +349,39 @@ static void on_stop_signal(struct loop *loop, int signo, void *arg)
 	loop_stop(loop);
 }
 
+/* ---- status ---------------------------------------------------------------------- */
+
+static const struct status_view *status_view_of(void *arg)
+{
+	struct daemon *d = arg;
+	struct status_view *v = &d->view;
+	*v = (struct status_view){
+		.instances = d->instances,
+		.n_instances = d->n_instances,
+		.ifaces = d->ifaces,
+		.n_ifaces = d->n_ifaces,
+		.adapter_name = d->adapter ? adapter_name(d->adapter) : NULL,
+		.ready = d->n_instances > 0 && !d->failed,
+		.started_unix_ms = d->started_unix_ms,
+		.version = KEEPVIP_VERSION,
+	};
+	if (d->adapter != NULL)
+		adapter_counts(d->adapter, &v->adapter_updates, &v->adapter_errors);
+	return v;
+}
+
+static int start_status_server(struct daemon *d)
+{
+	char err[256];
+	if (strcmp(d->settings->status_addr, "off") == 0)
+		return 0;
+	int rc = status_server_start(d->loop, d->settings->status_addr, status_view_of, d,
+				     &d->status, err, sizeof(err));
+	if (rc < 0)
+		log_error(NULL, "%s", err);
+	return rc;
+}
+
 /* ---- lifecycle -------------------------------------------------------------------- */
 
 /* Shutdown of every instance: masters send priority 0 and release their VIPs. */
@@ -381,6 +424,7 @@ static void start_instances(struct daemon *d)
 
 static void daemon_cleanup(struct daemon *d)
 {
+	status_server_free(d->status);
 	adapter_close(d->adapter);
 	nl_link_watch_close(d->link_watch);
 	for (size_t i = 0; i < d->n_instances; i++)
@@ -428,7 +472,7 @@ static int daemon_setup(struct daemon *d, const struct adapter_ops *ops,
 		return rc;
 	}
 	adapter_start(d->adapter);
-	return 0;
+	return start_status_server(d);
 }
 
 int daemon_run(const struct settings *settings, const struct adapter_ops *adapter_ops,
@@ -442,6 +486,9 @@ int daemon_run(const struct settings *settings, const struct adapter_ops *adapte
 	d->settings = settings;
 	d->reload = reload;
 	d->reload_ctx = reload_ctx;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	d->started_unix_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	int rc = daemon_setup(d, adapter_ops, adapter_ctx);
 	if (rc == 0) {
 		start_instances(d);
