@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential cmake pkg-config clang
 	libnl-3-dev libnl-route-3-dev libcurl4-openssl-dev libjansson-dev libyaml-dev libcmocka-dev
-	libmicrohttpd-dev prometheus
+	libmicrohttpd-dev prometheus python3-yaml python3-jsonschema docker.io debootstrap socat
 	iproute2 tcpdump tshark keepalived procps python3
 )
 
