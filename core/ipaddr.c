@@ -66,7 +66,12 @@ const char *ip_addr_str(const struct ip_addr *addr, char *buf)
 
 size_t ip_addr_len(const struct ip_addr *addr)
 {
-	switch (addr->family) {
+	return ip_family_len(addr->family);
+}
+
+size_t ip_family_len(sa_family_t family)
+{
+	switch (family) {
 	case AF_INET:
 		return 4;
 	case AF_INET6:

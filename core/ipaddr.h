@@ -31,6 +31,9 @@ int ip_addr_parse_prefix(const char *text, struct ip_addr *out, int *prefix_out)
 /* Writes the address into buf (IP_ADDR_STRLEN bytes) and returns buf. */
 const char *ip_addr_str(const struct ip_addr *addr, char *buf);
 
+/* Length of an address of family in bytes: 4 (AF_INET), 16 (AF_INET6), else 0. */
+size_t ip_family_len(sa_family_t family);
+
 /* Length of the address in bytes: 4, 16, or 0 when unset. */
 size_t ip_addr_len(const struct ip_addr *addr);
 

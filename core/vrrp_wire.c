@@ -57,22 +57,10 @@ const char *vrrp_reject_name(enum vrrp_reject reason)
 	return reject_names[reason];
 }
 
-static size_t family_addr_len(sa_family_t family)
-{
-	switch (family) {
-	case AF_INET:
-		return 4;
-	case AF_INET6:
-		return 16;
-	default:
-		return 0;
-	}
-}
-
 /* Message length for count addresses: header, addresses, and for v2 the auth data. */
 static size_t expected_len(uint8_t version, sa_family_t family, unsigned count)
 {
-	size_t len = VRRP_HEADER_LEN + (size_t)count * family_addr_len(family);
+	size_t len = VRRP_HEADER_LEN + (size_t)count * ip_family_len(family);
 
 	return version == 2 ? len + VRRP_V2_AUTH_LEN : len;
 }
@@ -100,7 +88,7 @@ static bool version_acceptable(uint8_t version, sa_family_t family)
 {
 	if (version == 2)
 		return family == AF_INET;
-	return version == 3 && family_addr_len(family) != 0;
+	return version == 3 && ip_family_len(family) != 0;
 }
 
 /* RFC 5798 §7.1: "MUST verify that the IPv4 TTL or IPv6 Hop Limit is 255". */
@@ -151,7 +139,7 @@ static uint16_t decode_interval_cs(const uint8_t *buf, uint8_t version)
 
 static void decode_addrs(const uint8_t *buf, struct vrrp_advert *out)
 {
-	size_t alen = family_addr_len(out->family);
+	size_t alen = ip_family_len(out->family);
 
 	for (unsigned i = 0; i < out->count; i++) {
 		out->addrs[i].family = out->family;
@@ -222,7 +210,7 @@ static int check_encodable(const struct vrrp_advert *adv, const struct ip_addr *
 {
 	if (adv->version != 2 && adv->version != 3)
 		return -EINVAL;
-	if (family_addr_len(adv->family) == 0 || adv->vrid == 0 || adv->count == 0)
+	if (ip_family_len(adv->family) == 0 || adv->vrid == 0 || adv->count == 0)
 		return -EINVAL;
 	if (adv->version == 2) {
 		/* RFC 3768: IPv4 only, Adver Int in whole seconds, 8 bits. */
@@ -271,7 +259,7 @@ int vrrp_encode(const struct vrrp_advert *adv, const struct ip_addr *src,
 		return -ENOSPC;
 
 	encode_header(adv, buf);
-	size_t alen = family_addr_len(adv->family);
+	size_t alen = ip_family_len(adv->family);
 	for (unsigned i = 0; i < adv->count; i++)
 		memcpy(buf + OFF_ADDRS + i * alen, adv->addrs[i].bytes, alen);
 	/* RFC 3768 §5.3.10: Authentication Data follows the addresses. */
