@@ -18,12 +18,6 @@ struct notify_run {
 	unsigned priority;
 };
 
-/* A child can outlive a freed notifier: its watch points at this small record instead,
- * whose owner the notifier clears when it is freed. */
-struct notify_child {
-	struct notifier *owner;  /* NULL once orphaned */
-	pid_t pid;
-};
 
 struct notifier {
 	struct loop *loop;
@@ -31,11 +25,25 @@ struct notifier {
 	char scope[SETTINGS_NAME_LEN];
 	struct notify_run queue[NOTIFY_QUEUE_MAX];
 	size_t head, count;
-	struct notify_child *running;   /* NULL when idle */
+	pid_t running;                  /* 0 when idle */
+	struct notifier *next;          /* in notifiers_alive */
 	struct loop_timer timeout;
 	bool failing;                   /* the last run failed: repeat failures stay quiet */
 	unsigned long quiet_failures;
 };
+
+/* The child watch carries no pointer (a child can outlive its notifier, and the loop may be
+ * freed before the child is reaped): the notifier is found by the pid it runs. The program is
+ * single-threaded. */
+static struct notifier *notifiers_alive;
+
+static struct notifier *find_by_pid(pid_t pid)
+{
+	for (struct notifier *n = notifiers_alive; n != NULL; n = n->next)
+		if (n->running == pid)
+			return n;
+	return NULL;
+}
 
 static void start_next(struct notifier *n);
 
@@ -43,11 +51,11 @@ static void on_timeout(struct loop *loop, void *arg)
 {
 	(void)loop;
 	struct notifier *n = arg;
-	if (n->running == NULL)
+	if (n->running == 0)
 		return;
 	log_warn(n->scope, "notify: \"%s\" still running after %u ms: killed", n->command,
 		 NOTIFY_TIMEOUT_MS);
-	kill(-n->running->pid, SIGKILL);
+	kill(-n->running, SIGKILL);
 }
 
 static void describe_status(int status, char *buf, size_t len)
@@ -67,12 +75,11 @@ static void describe_status(int status, char *buf, size_t len)
 static void on_notify_exit(struct loop *loop, pid_t pid, int status, void *arg)
 {
 	(void)loop;
-	struct notify_child *child = arg;
-	struct notifier *n = child->owner;
-	free(child);
+	(void)arg;
+	struct notifier *n = find_by_pid(pid);
 	if (n == NULL)
 		return; /* the notifier was freed while this one ran */
-	n->running = NULL;
+	n->running = 0;
 	loop_timer_cancel(n->loop, &n->timeout);
 
 	bool ok = status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -97,7 +104,7 @@ static void on_notify_exit(struct loop *loop, pid_t pid, int status, void *arg)
 
 static void start_next(struct notifier *n)
 {
-	if (n->running != NULL || n->count == 0)
+	if (n->running != 0 || n->count == 0)
 		return;
 	struct notify_run run = n->queue[n->head];
 	n->head = (n->head + 1) % NOTIFY_QUEUE_MAX;
@@ -106,20 +113,16 @@ static void start_next(struct notifier *n)
 	char prio[12];
 	snprintf(prio, sizeof(prio), "%u", run.priority);
 	const char *args[] = { "INSTANCE", n->scope, run.state, prio, NULL };
-	struct notify_child *child = calloc(1, sizeof(*child));
 	pid_t pid;
-	int rc = child ? spawn_shell(n->command, args, &pid) : ENOMEM;
+	int rc = spawn_shell(n->command, args, &pid);
 	if (rc == 0)
-		rc = -loop_child_add(n->loop, pid, on_notify_exit, child);
+		rc = -loop_child_add(n->loop, pid, on_notify_exit, NULL);
 	if (rc != 0) {
 		log_error(n->scope, "notify: start \"%s\": %s", n->command, strerror(rc));
-		free(child);
 		start_next(n);
 		return;
 	}
-	child->owner = n;
-	child->pid = pid;
-	n->running = child;
+	n->running = pid;
 	loop_timer_arm(n->loop, &n->timeout, loop_now_us() + NOTIFY_TIMEOUT_MS * 1000ull);
 }
 
@@ -133,6 +136,8 @@ int notifier_new(struct loop *loop, const char *command, const char *scope,
 	snprintf(n->command, sizeof(n->command), "%s", command);
 	snprintf(n->scope, sizeof(n->scope), "%s", scope);
 	loop_timer_init(&n->timeout, on_timeout, n);
+	n->next = notifiers_alive;
+	notifiers_alive = n;
 	*out = n;
 	return 0;
 }
@@ -156,9 +161,12 @@ void notifier_free(struct notifier *n)
 {
 	if (n == NULL)
 		return;
-	if (n->running != NULL) {
-		kill(-n->running->pid, SIGKILL);
-		n->running->owner = NULL; /* the loop reaps it and frees the record */
+	/* A run in flight (the shutdown transition's, typically) finishes on its own. */
+	for (struct notifier **p = &notifiers_alive; *p != NULL; p = &(*p)->next) {
+		if (*p == n) {
+			*p = n->next;
+			break;
+		}
 	}
 	loop_timer_cancel(n->loop, &n->timeout);
 	free(n);

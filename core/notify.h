@@ -21,7 +21,8 @@ int notifier_new(struct loop *loop, const char *command, const char *scope,
  * oldest waiting one is dropped (logged). */
 void notifier_post(struct notifier *n, const char *state, unsigned priority);
 
-/* Kills a run in flight (its process group; the loop reaps it). Accepts NULL. */
+/* Forgets the queue; a run in flight finishes on its own (so the notify of the shutdown
+ * transition is not cut short). Accepts NULL. */
 void notifier_free(struct notifier *n);
 
 #endif

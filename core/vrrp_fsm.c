@@ -332,12 +332,15 @@ static void fault_shutdown(struct vrrp_fsm *fsm, const struct vrrp_event *ev, ui
 static void fault_clear(struct vrrp_fsm *fsm, const struct vrrp_event *ev, uint64_t now_us,
 			struct vrrp_actions *out)
 {
-	(void)ev;
 	/* Back to an election as at Startup: whatever we learnt before the fault is stale. */
 	fsm->master_adver_interval_us = fsm->cfg.advert_interval_us;
 	memset(&fsm->master_addr, 0, sizeof(fsm->master_addr));
 	fsm->master_priority = 0;
-	fsm_change_state(fsm, VRRP_STATE_BACKUP, now_us, out, "fault cleared");
+	if (ev->reason != NULL)
+		fsm_change_state(fsm, VRRP_STATE_BACKUP, now_us, out, "fault cleared: %s",
+				 ev->reason);
+	else
+		fsm_change_state(fsm, VRRP_STATE_BACKUP, now_us, out, "fault cleared");
 }
 
 /* [state][event]; NULL: ignored in that state (adverts in INIT and FAULT among them). */

@@ -540,6 +540,20 @@ static void test_fault_from_backup_and_clear(void **state)
 	assert_string_equal(r.act.reason, "master down: no advert for 360.9 ms");
 }
 
+static void test_fault_clear_names_its_cause(void **state)
+{
+	struct rig r;
+	struct vrrp_event clear = { .kind = VRRP_EV_FAULT_CLEAR, .reason = "interface eth0 up" };
+
+	(void)state;
+	start_master(&r);
+	send_fault(&r, "interface eth0 down");
+	assert_string_equal(r.act.reason, "fault: interface eth0 down");
+	vrrp_fsm_handle(&r.fsm, &clear, r.now, &r.act);
+	assert_transition(&r, VRRP_STATE_FAULT, VRRP_STATE_BACKUP);
+	assert_string_equal(r.act.reason, "fault cleared: interface eth0 up");
+}
+
 static void test_fault_clear_outside_fault_is_ignored(void **state)
 {
 	struct rig r;
@@ -662,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_master_shutdown_sends_stop_advert),
 		cmocka_unit_test(test_fault_from_master),
 		cmocka_unit_test(test_fault_from_backup_and_clear),
+		cmocka_unit_test(test_fault_clear_names_its_cause),
 		cmocka_unit_test(test_fault_clear_outside_fault_is_ignored),
 		cmocka_unit_test(test_master_priority_change_keeps_master),
 		cmocka_unit_test(test_backup_priority_rise_preempts_at_next_master_down),

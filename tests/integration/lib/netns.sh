@@ -40,6 +40,9 @@ declare -A LAB_RC=()       # host -> exit status of its last keepvip
 declare -A LAB_STOP_MS=()  # host -> ms the last lab_stop waited for the exit
 declare -A LAB_EXIT_US=()  # host -> when its daemon was seen gone (lab_now_us)
 LAB_EXTRA_PIDS=()          # other programs lab_spawn started (killed by lab_cleanup)
+LAB_SPAWNED=""             # lab_spawn: the pid of the last program started
+LAB_SPAWN_WAITER=""        # lab_spawn: the subshell waiting for it
+LAB_SPAWN_COUNT=0          # lab_spawn: programs started so far (names their pid files)
 LAB_CAPTURE_PID=""
 LAB_CAPTURE_FILE=""
 LAB_WAITED_MS=0
@@ -181,7 +184,8 @@ lab_cannot_run() {
 }
 
 lab_host_ns() { echo "${LAB_PREFIX}h$1"; }
-lab_host_ipv4() { echo "10.99.0.1$1"; }
+# LAB_IPV4_NET (set before lab_up; default 10.99.0): the hosts' /24, host K is $LAB_IPV4_NET.1K.
+lab_host_ipv4() { echo "${LAB_IPV4_NET:-10.99.0}.1$1"; }
 lab_host_ipv6() { echo "fd99::1$1"; }
 
 # lab_up N: the switch namespace and N hosts (N <= 9).

@@ -15,6 +15,7 @@
 
 SVC_PYTHON=${KEEPVIP_TEST_PYTHON:-python3}
 SVC_PID=""
+declare -A SVC_WAITER=() # pid -> what to `wait` for to reap it (lab_spawn's waiter, if any)
 
 # A TCP server on ADDRESS:PORT. MODE "accept": accept and close at once (a healthy load
 # balancer for a TCP connect check). MODE "hang": accept and never answer, keeping every
@@ -113,6 +114,7 @@ svc_spawn_ready() {
 	: >"$log"
 	lab_spawn "$host" "$log" "$SVC_PYTHON" -u -c "$program" "$@"
 	SVC_PID=$LAB_SPAWNED
+	SVC_WAITER[$SVC_PID]=${LAB_SPAWN_WAITER:-$SVC_PID}
 	until grep -q '^ready$' "$log"; do
 		tries=$((tries + 1))
 		if [ "$tries" -ge 500 ] || ! lab_pid_alive "$SVC_PID"; then
@@ -163,15 +165,20 @@ svc_wait() {
 		fi
 		sleep 0.02
 	done
-	wait "$pid" 2>/dev/null
-	lab_untrack_pid "$pid"
+	svc_forget "$pid"
 	return 0
 }
 
 # svc_stop PID: stops a spawned program (SIGKILL: a crashed load balancer) and forgets it.
 svc_stop() {
 	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
+	svc_forget "$1"
+}
+
+# svc_forget PID: reaps an exited program and takes it off the cleanup trap's list.
+svc_forget() {
+	wait "${SVC_WAITER[$1]:-$1}" 2>/dev/null
+	unset "SVC_WAITER[$1]"
 	lab_untrack_pid "$1"
 }
 
