@@ -32,20 +32,25 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DKEEPVIP_BUILD_TESTS=OFF >/
  && cmake --build /build --target keepvip -j "$(nproc)"
 
 # The runtime tree: keepvip and dash, every library ldd resolves for them (the dynamic loader
-# included), the CA bundle. Then keepvip is run inside that tree alone, so a missing library
-# fails the build rather than the first start.
+# included), libcurl (loaded by keepvip at first use, so ldd does not list it) and its
+# libraries, the CA bundle. Then keepvip is run inside that tree alone, libcurl loaded, so a
+# missing library fails the build rather than the first start.
 RUN set -eu; \
     root=/runtime; \
     mkdir -p "$root/usr/bin" "$root/bin" "$root/etc/ssl/certs"; \
     install -m 0755 -s /build/keepvip "$root/usr/bin/keepvip"; \
     install -m 0755 /bin/dash "$root/bin/dash"; \
     ln -s dash "$root/bin/sh"; \
-    for lib in $(for bin in /build/keepvip /bin/dash; do ldd "$bin"; done \
+    libcurl=$(find /usr/lib -name libcurl.so.4 | head -n 1); \
+    cp -L --parents "$libcurl" "$root"; \
+    for lib in $(for bin in /build/keepvip /bin/dash "$libcurl"; do ldd "$bin"; done \
                  | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' | sort -u); do \
         cp -L --parents "$lib" "$root"; \
     done; \
     cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"; \
     chroot "$root" /usr/bin/keepvip version; \
+    if chroot "$root" /usr/bin/keepvip status --status-addr 127.0.0.1:1 2>&1 \
+       | grep 'libcurl not available'; then exit 1; fi; \
     chroot "$root" /bin/sh -c 'exit 0'
 
 FROM scratch

@@ -562,6 +562,25 @@ static void on_probe_answer(void *arg, const struct http_response *resp)
 }
 
 /* Set by the operator, or the metadata service answers within DETECT_TIMEOUT_MS. */
+#define RESOLV_CONF "/etc/resolv.conf"
+#define RANCHER_DNS "169.254.169.250"
+
+/* Rancher's internal DNS (reference §1): a container that can resolve rancher-metadata has
+ * it in resolv.conf. Reading a file costs nothing; an HTTP probe loads libcurl and asks DNS,
+ * so it is made only where the metadata service can be there at all. */
+static bool uses_rancher_dns(void)
+{
+	char line[256];
+	bool found = false;
+	FILE *f = fopen(RESOLV_CONF, "re");
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strncmp(line, "nameserver", 10) == 0 && strstr(line, RANCHER_DNS) != NULL;
+	fclose(f);
+	return found;
+}
+
 static int rancher_detect(const struct adapter_ctx *ctx)
 {
 	struct probe p = { 0 };
@@ -570,6 +589,8 @@ static int rancher_detect(const struct adapter_ctx *ctx)
 
 	if (env_value(ctx, "KEEPVIP_RANCHER_METADATA_URL") != NULL)
 		return 1;
+	if (!uses_rancher_dns())
+		return 0;
 	if (loop_new(&p.loop) < 0)
 		return 0;
 	snprintf(url, sizeof(url), "%s/version", DEFAULT_METADATA_URL);

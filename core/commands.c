@@ -310,7 +310,7 @@ static int reload_settings(void *ctx, struct settings *out, char *err, size_t er
 	char why[SETTINGS_ERR_LEN];
 	int rc = load_settings_quiet(cli, &l, why, sizeof(why));
 	if (rc == 0)
-		*out = *l.settings;
+		settings_copy(out, l.settings);
 	else
 		snprintf(err, err_len, "%s", why);
 	free_loaded(&l);

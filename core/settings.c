@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -1012,12 +1013,29 @@ static void raw_free(struct raw_settings *raw)
 	free(raw);
 }
 
+/* Zeroes what is in use (the globals and the first n instances) and nothing more: struct
+ * settings is sized for SETTINGS_MAX_INSTANCES, and touching all of it would cost the
+ * daemon almost 2 MB of resident memory for one instance. */
+static void settings_clear(struct settings *s, size_t n)
+{
+	memset(s->instances, 0, n * sizeof(s->instances[0]));
+	memset(&s->n_instances, 0, sizeof(*s) - offsetof(struct settings, n_instances));
+}
+
+void settings_copy(struct settings *dst, const struct settings *src)
+{
+	memcpy(dst->instances, src->instances, src->n_instances * sizeof(src->instances[0]));
+	memcpy(&dst->n_instances, &src->n_instances,
+	       sizeof(*dst) - offsetof(struct settings, n_instances));
+}
+
 static int resolve_all(struct errbuf *e, const struct raw_settings *raw,
 		       const struct settings_inputs *in, struct settings *s)
 {
 	int rc = resolve_globals(e, raw, in, s);
 
 	for (size_t i = 0; rc == 0 && i < raw->n_instances; i++) {
+		memset(&s->instances[i], 0, sizeof(s->instances[i]));
 		rc = resolve_instance(e, &raw->instances[i], &s->instances[i]);
 		s->n_instances = i + 1;
 	}
@@ -1040,7 +1058,7 @@ int settings_load(const struct settings_inputs *in, struct settings *out, char *
 	if (err == NULL || err_len == 0)
 		e = (struct errbuf){ scratch, sizeof(scratch) };
 	e.buf[0] = '\0';
-	memset(out, 0, sizeof(*out));
+	settings_clear(out, 0);
 	raw = calloc(1, sizeof(*raw));
 	if (raw == NULL) {
 		settings_origin_error(e.buf, e.len, NULL, "out of memory");
@@ -1051,7 +1069,7 @@ int settings_load(const struct settings_inputs *in, struct settings *out, char *
 		rc = resolve_all(&e, raw, in, out);
 	raw_free(raw);
 	if (rc < 0)
-		memset(out, 0, sizeof(*out));
+		settings_clear(out, out->n_instances);
 	return rc;
 }
 

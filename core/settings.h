@@ -71,7 +71,7 @@ struct instance_settings {
 
 struct settings {
 	struct instance_settings instances[SETTINGS_MAX_INSTANCES];
-	size_t n_instances;
+	size_t n_instances;            /* first member after the array: settings_clear/copy rely on it */
 	char orchestrator[SETTINGS_NAME_LEN]; /* auto, static, rancher, kubernetes, swarm, marathon */
 	char status_addr[SETTINGS_NAME_LEN];  /* "127.0.0.1:9650" or "off" */
 	enum log_format log_format;
@@ -114,6 +114,9 @@ struct settings_inputs {
  * Unicast mode without peers is not an error here: an adapter may bring them. */
 int settings_load(const struct settings_inputs *in, struct settings *out, char *err,
 		  size_t err_len);
+
+/* Copies the globals and the instances in use (not the unused tail of the array). */
+void settings_copy(struct settings *dst, const struct settings *src);
 
 /* Prints the effective settings, one "key: value" per line, YAML-shaped, secrets masked
  * (keys holding "token" or "password", and the password in a URL's user info). The output
