@@ -67,6 +67,8 @@ static void adapter_report(void *arg, const struct adapter_discovery *d)
 	if (a->failures > 0)
 		log_info("adapter", "%s: answering again after %u failures", a->ops->name, a->failures);
 	a->failures = 0;
+	if (d == NULL)
+		return; /* alive, unchanged */
 	a->updates++;
 	a->last = *d;
 	a->has_last = true;

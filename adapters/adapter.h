@@ -38,6 +38,7 @@ struct adapter_discovery {
 	size_t n_overrides;
 };
 
+/* discovery NULL: the API answered and nothing changed (resets the error backoff). */
 typedef void (*adapter_update_fn)(void *arg, const struct adapter_discovery *discovery);
 
 /* What an adapter may use. */

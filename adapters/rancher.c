@@ -458,6 +458,7 @@ static void on_poll_answer(void *arg, const struct http_response *resp)
 			     on_watch_read_done);
 		return;
 	}
+	s->report(s->arg, NULL); /* answering, nothing changed: resets the backoff */
 	if (took_ms * 2 >= (uint64_t)s->max_wait_s * 1000u) {
 		poll_start(s); /* maxWait elapsed without a change */
 		return;

@@ -8,12 +8,15 @@ rancher-metadata's generator reshapes them (see shared/reference/rancher-metadat
 names and drops hosts' hostId. Paths are walked like the real server: map keys, list indexes,
 list elements by name then uuid, one retry with the path lower-cased. The client is always
 "host network": the default answer set, /self/host is node-a, /self/container and
-/self/service are 404 (unless /_control/managed?on=1).
+/self/service are 404 (unless /_control/managed?on=1). With --self-by-source, /self/host is
+the host whose agent_ip is the client's source address (node-a when none is): one server
+for several keepvip hosts, as a real rancher-metadata answers per host.
 
 Long poll: GET /<v>/version?wait=true&value=V&maxWait=S waits until the version differs from
 V or S seconds (capped at 120) have passed.
 
-Listens on 127.0.0.1, an ephemeral port, printed as the first line of stdout.
+Listens on 127.0.0.1 (--bind ADDR), an ephemeral port (--port N), printed as the first line
+of stdout.
 
 Control endpoints (GET, answer JSON):
   /_control/version[?value=V]      set (or bump to a new random) version
@@ -95,8 +98,15 @@ class Model:
                 return c
         return None
 
-    def tree(self, version):
-        """The default answer set of one metadata version."""
+    def self_host_for(self, source):
+        """The name of the host a client at address source runs on (--self-by-source)."""
+        for h in self.hosts:
+            if h.get("agent_ip") == source:
+                return h["name"]
+        return self.self_host_name
+
+    def tree(self, version, self_host_name=None):
+        """The default answer set of one metadata version, as seen from self_host_name."""
         containers = copy.deepcopy(self.containers)
         services = copy.deepcopy(self.services)
         hosts = copy.deepcopy(self.hosts)
@@ -123,7 +133,8 @@ class Model:
                 st["name"] = st["name"].lower()
             for h in hosts:
                 h.pop("hostId", None)
-        self_host = next(h for h in hosts if h["name"] == self.self_host_name)
+        self_host_name = self_host_name or self.self_host_name
+        self_host = next(h for h in hosts if h["name"] == self_host_name)
         me = {"host": self_host}
         if self.managed:
             me["service"] = services[0]
@@ -195,6 +206,7 @@ def spoil(kind, good):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     model = None  # set by main
+    self_by_source = False  # --self-by-source
 
     def log_message(self, fmt, *args):  # quiet
         pass
@@ -240,7 +252,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.not_found(as_json, "Invalid version")
         if rest == ["version"] and q.get("wait") == "true" and "value" in q and not m.old_server:
             self.long_poll(q)
-        tree = m.tree(V3 if version == "latest" else version)
+        me = m.self_host_for(self.client_address[0]) if self.self_by_source else None
+        tree = m.tree(V3 if version == "latest" else version, me)
         node, ok = walk(tree, rest)
         if not ok:
             node, ok = walk(tree, [s.lower() for s in rest])
@@ -319,10 +332,15 @@ def main():
     ap = argparse.ArgumentParser(description="fake rancher-metadata")
     ap.add_argument("--fixtures", default=default)
     ap.add_argument("--old-server", action="store_true", help="ignore wait=true")
+    ap.add_argument("--bind", default="127.0.0.1", help="address to listen on")
+    ap.add_argument("--port", type=int, default=0, help="port to listen on (0: ephemeral)")
+    ap.add_argument("--self-by-source", action="store_true",
+                    help="/self/host: the host whose agent_ip is the client's address")
     args = ap.parse_args()
     Handler.model = Model(args.fixtures)
     Handler.model.old_server = args.old_server
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    Handler.self_by_source = args.self_by_source
+    server = ThreadingHTTPServer((args.bind, args.port), Handler)
     server.daemon_threads = True
     print(server.server_address[1], flush=True)
     try:
