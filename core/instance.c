@@ -156,11 +156,13 @@ static void fill_advert(const struct instance *inst, uint8_t priority, struct vr
 		adv->addrs[i] = inst->cfg.vips[i].addr;
 }
 
+/* csum_dst: the pseudo-header destination of the checksum, normally dst itself. */
 static void send_one(struct instance *inst, const struct vrrp_advert *adv,
-		     const struct ip_addr *src, const struct ip_addr *dst)
+		     const struct ip_addr *src, const struct ip_addr *dst,
+		     const struct ip_addr *csum_dst)
 {
 	uint8_t msg[VRRP_MAX_MSG_LEN];
-	int len = vrrp_encode(adv, src, dst, msg, sizeof(msg));
+	int len = vrrp_encode(adv, src, csum_dst, msg, sizeof(msg));
 	int rc = len < 0 ? len : vrrp_sock_send(instance_sock(inst), src, dst, msg, (size_t)len);
 	if (rc == 0) {
 		inst->counters.adverts_sent++;
@@ -186,14 +188,16 @@ static void send_advert(struct instance *inst, uint8_t priority)
 	if (!instance_unicast(inst)) {
 		struct ip_addr group;
 		ip_addr_vrrp_group(inst->cfg.family, &group);
-		send_one(inst, &adv, &inst->src_group, &group);
+		send_one(inst, &adv, &inst->src_group, &group, &group);
 		return;
 	}
+	struct ip_addr group;
+	ip_addr_vrrp_group(inst->cfg.family, &group);
 	for (size_t i = 0; i < inst->peers.n; i++) {
 		const struct ip_addr *peer = &inst->peers.addrs[i];
 		const struct ip_addr *src = ip_addr_is_link_local(peer) ? &inst->src_group
 									: &inst->src_global;
-		send_one(inst, &adv, src, peer);
+		send_one(inst, &adv, src, peer, inst->peer_group_form[i] ? &group : peer);
 	}
 }
 
@@ -404,6 +408,26 @@ static enum vrrp_reject instance_filter(const struct instance *inst,
 	return VRRP_ACCEPT;
 }
 
+/* A unicast peer whose v3 checksums match only in the old keepalived form (< 1.3.6, or
+ * old_unicast_checksum) rejects the standard form: answer it in its own form, as keepalived
+ * 2.x does ("Setting unicast VRRPv3 checksum to old version"). */
+static void note_checksum_form(struct instance *inst, const struct vrrp_advert *adv,
+			       const struct vrrp_rx_meta *meta)
+{
+	if (adv->version != 3 || ip_addr_is_multicast(&meta->dst))
+		return;
+	for (size_t i = 0; i < inst->peers.n; i++) {
+		if (!ip_addr_equal(&inst->peers.addrs[i], &meta->src) ||
+		    inst->peer_group_form[i] == adv->group_form_checksum)
+			continue;
+		char text[IP_ADDR_STRLEN];
+		log_info(inst->cfg.name, "peer %s checksums in the %s form: answering in kind",
+			 ip_addr_str(&meta->src, text),
+			 adv->group_form_checksum ? "old (group pseudo-header)" : "standard");
+		inst->peer_group_form[i] = adv->group_form_checksum;
+	}
+}
+
 void instance_on_advert(struct instance *inst, const struct vrrp_advert *adv,
 			const struct vrrp_rx_meta *meta)
 {
@@ -413,6 +437,7 @@ void instance_on_advert(struct instance *inst, const struct vrrp_advert *adv,
 		return;
 	}
 	inst->counters.adverts_received++;
+	note_checksum_form(inst, adv, meta);
 	struct vrrp_event ev = {
 		.kind = VRRP_EV_ADVERT,
 		.adv_priority = adv->priority,
@@ -438,6 +463,7 @@ void instance_set_peers(struct instance *inst, const struct ip_addr *addrs, size
 	log_info(inst->cfg.name, "peers changed: %s",
 		 peer_set_diff_str(&inst->peers, &next, diff, sizeof(diff)));
 	inst->peers = next;
+	memset(inst->peer_group_form, 0, sizeof(inst->peer_group_form));
 	/* The tie-break address follows the mode (unicast sources may differ). */
 	struct vrrp_fsm_config fc;
 	fsm_config_from(&fc, inst);
@@ -474,8 +500,10 @@ void instance_reconfigure(struct instance *inst, const struct instance_settings 
 	bool was_pinned = inst->cfg.peers_set;
 
 	inst->cfg = *next;
-	if (next->peers_set)
+	if (next->peers_set) {
 		peer_set_build(&inst->peers, next->peers, next->n_peers, next->family, own, n_own);
+		memset(inst->peer_group_form, 0, sizeof(inst->peer_group_form));
+	}
 	else if (was_pinned)
 		memset(&inst->peers, 0, sizeof(inst->peers)); /* the adapter's come next update */
 	else

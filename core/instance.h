@@ -54,6 +54,8 @@ struct instance {
 	struct loop_timer announce_timer; /* repeats of the gratuitous ARP / NA */
 	unsigned announces_left;
 	struct peer_set peers;            /* effective unicast peers */
+	bool peer_group_form[PEERS_MAX];  /* peers[i] checksums in the old keepalived form: answer
+					   * in kind, as keepalived 2.x does */
 	struct ip_addr src_group;         /* source of group (multicast) adverts */
 	struct ip_addr src_global;        /* source of unicast adverts to non-link-local peers */
 	bool vips_held;

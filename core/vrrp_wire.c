@@ -102,19 +102,22 @@ static bool ttl_acceptable(const struct vrrp_rx_meta *meta)
 	       meta->ttl == KEEPALIVED_IPV6_UCAST_HOP_LIMIT;
 }
 
-/* RFC 5798 §7.1: "MUST verify the VRRP checksum"; RFC 3768 §7.1 likewise for v2. */
+/* RFC 5798 §7.1: "MUST verify the VRRP checksum"; RFC 3768 §7.1 likewise for v2.
+ * *group_form tells whether only the pre-1.3.6 keepalived form matched. */
 static bool checksum_valid(const uint8_t *buf, size_t len, uint8_t version,
-			   const struct vrrp_rx_meta *meta, uint16_t received)
+			   const struct vrrp_rx_meta *meta, uint16_t received, bool *group_form)
 {
+	*group_form = false;
 	if (vrrp_checksum(buf, len, version, &meta->src, &meta->dst) == received)
 		return true;
 	if (version == 2 || ip_addr_is_multicast(&meta->dst))
 		return false;
-	/* Quirk: keepalived < 1.3.6 computed the v3 unicast checksum with the multicast group
-	 * as pseudo-header destination. */
+	/* Quirk: keepalived < 1.3.6 (and later ones set to old_unicast_checksum) computed the
+	 * v3 unicast checksum with the multicast group as pseudo-header destination. */
 	struct ip_addr group;
 	ip_addr_vrrp_group(meta->family, &group);
-	return vrrp_checksum(buf, len, version, &meta->src, &group) == received;
+	*group_form = vrrp_checksum(buf, len, version, &meta->src, &group) == received;
+	return *group_form;
 }
 
 static uint16_t read_be16(const uint8_t *p)
@@ -199,7 +202,8 @@ enum vrrp_reject vrrp_decode(const uint8_t *buf, size_t len, const struct vrrp_r
 	 * degenerate; no sender may advertise it. */
 	if (out->max_adver_int_cs == 0)
 		return VRRP_REJECT_INTERVAL;
-	if (!checksum_valid(buf, len, out->version, meta, out->checksum))
+	if (!checksum_valid(buf, len, out->version, meta, out->checksum,
+			    &out->group_form_checksum))
 		return VRRP_REJECT_CHECKSUM;
 	return VRRP_ACCEPT;
 }

@@ -32,6 +32,8 @@ struct vrrp_advert {
 	uint8_t auth_type;        /* v2 only (RFC 3768 §5.3.6); 0 in v3 */
 	uint8_t auth_data[VRRP_V2_AUTH_LEN]; /* v2 only, as on the wire */
 	uint16_t checksum;        /* as received / as encoded */
+	bool group_form_checksum; /* decode: a v3 unicast checksum that matched only with the
+				   * group as pseudo-header destination (old keepalived form) */
 	sa_family_t family;       /* AF_INET or AF_INET6: the family of the addresses */
 	struct ip_addr addrs[VRRP_MAX_ADDRS];
 };

@@ -520,6 +520,16 @@ static void test_v3_unicast_checksum_over_group_accepted(void **state)
 		struct vrrp_advert adv;
 		assert_int_equal(decode_exact(msg, v->len, &v->meta, &adv), VRRP_ACCEPT);
 		assert_int_equal(adv.checksum, msg[6] << 8 | msg[7]);
+		assert_true(adv.group_form_checksum);
+		/* Encoding with the group as pseudo-header destination answers in that form. */
+		uint8_t old_form[VRRP_MAX_MSG_LEN];
+		assert_int_equal(vrrp_encode(&adv, &v->meta.src, &as_group.dst, old_form,
+					     sizeof(old_form)), (int)v->len);
+		assert_memory_equal(old_form, msg, v->len);
+		/* The standard form decodes without the flag. */
+		struct vrrp_advert standard;
+		assert_int_equal(decode_exact(v->msg, v->len, &v->meta, &standard), VRRP_ACCEPT);
+		assert_false(standard.group_form_checksum);
 		/* Re-encoding uses the post-1.3.6 form: keepalived's original bytes again. */
 		uint8_t out[VRRP_MAX_MSG_LEN];
 		assert_int_equal(vrrp_encode(&adv, &v->meta.src, &v->meta.dst, out, sizeof(out)),

@@ -18,14 +18,16 @@ declare -A KA_PID=()       # host -> keepalived parent pid
 declare -A KA_VRRP_PID=()  # host -> its VRRP child pid
 declare -A KA_WAITER=()    # host -> the subshell waiting for the parent (lab_spawn)
 
-# What keepalived 2.2.7 logs when it rejects or distrusts an advert (vrrp.c, vrrp_in_chk and
-# friends): "(VI_1) invalid ttl. 64 and expect 255", "Invalid VRRPv3 checksum", "advertisement
-# interval mismatch mine=1 sec rcved=2 sec", "received an invalid ip number count 2,
-# expected 1!", "ip address associated with VRID 51 not present in MASTER advert", "received
-# VRID mismatch", "invalid version", "Invalid packet type", "Received packet length mismatch",
-# "ip/vrrp header too short", "unicast source address ... not a unicast peer", "Setting unicast
-# VRRPv3 checksum to old version", "advertisement interval changed: mine=100 milli-sec,
-# rcved=200 milli-sec", "Invalid auth type", "received an invalid passwd!".
+# What keepalived 2.2.7 logs when it rejects or distrusts an advert. Seen in this lab by
+# misconfiguring keepvip on purpose: "(VI_1) advertisement interval mismatch mine=1 sec
+# rcv'd=2 sec" (v2), "(VI_1) wrong version. Received 3 and expect 2", "(VI_1) ip address
+# associated with VRID 52 not present in MASTER advert: 10.99.0.100", "(VI_1) Invalid VRRPv3
+# checksum" (keepalived in old_unicast_checksum mode), "(VI_1) advertisement interval updated
+# from 100ms to 200ms by master" (v3). From its source (vrrp.c, vrrp_in_chk): "invalid ttl",
+# "received an invalid ip number count", "received VRID mismatch", "Invalid packet type",
+# "Received packet length mismatch", "header too short", "not a unicast peer", "Setting
+# unicast VRRPv3 checksum to old version", "Invalid auth type", "received an invalid passwd".
+# Over IPv6 the kernel checks the VRRP checksum (IPV6_CHECKSUM) and drops a bad one silently.
 KA_COMPLAINT_RE='checksum|ttl|invalid|mismatch|wrong|bad |discard|ignor|too short|not present|not a unicast peer|interval (changed|updated)|auth|passwd|malformed|unknown'
 # ...except the normal life of a preempting backup: "(VI_1) received lower priority (100)
 # advert from 10.99.0.12 - discarding" (RFC 5798 §6.4.2 "Discard the ADVERTISEMENT").
@@ -50,10 +52,13 @@ ka_advert_int() { awk -v m="$1" 'BEGIN { printf "%g\n", m / 1000 }'; }
 ka_write_conf() {
 	local host=$1 vrid=$2 priority=$3 advert_ms=$4 version=$5 vip=$6 option peers="" src
 	shift 6
-	local -a extra=()
+	local -a extra=() peer_list=()
 	for option in "$@"; do
 		case $option in
-		peers=*) peers=${option#peers=} ;;
+		peers=*)
+			peers=${option#peers=}
+			IFS=, read -ra peer_list <<<"$peers"
+			;;
 		nopreempt) extra+=("nopreempt") ;;
 		old_unicast_checksum) extra+=("old_unicast_checksum") ;;
 		*) lab_die "ka_write_conf: unknown option $option" ;;
@@ -79,7 +84,7 @@ ka_write_conf() {
 		if [ -n "$peers" ]; then
 			echo "    unicast_src_ip $src"
 			echo "    unicast_peer {"
-			printf '        %s\n' ${peers//,/ }
+			printf '        %s\n' "${peer_list[@]}"
 			echo "    }"
 		fi
 		[ "${#extra[@]}" -eq 0 ] || printf '    %s\n' "${extra[@]}"
@@ -119,9 +124,6 @@ ka_start() {
 	KA_VRRP_PID[$host]=$(cat "$vrrp_pidfile")
 	lab_track_pid "${KA_VRRP_PID[$host]}"
 }
-
-# ka_running HOST: true while the host's keepalived VRRP child runs.
-ka_running() { [ -n "${KA_VRRP_PID[$1]:-}" ] && lab_pid_alive "${KA_VRRP_PID[$1]}"; }
 
 # ka_signal HOST TERM|KILL: TERM is the graceful stop (the parent tells the VRRP child, which
 # sends a priority-0 advert and removes its VIPs; keepalived then takes about a second more
@@ -224,6 +226,17 @@ io_host_addr() {
 	if [[ $IO_VIP == *:* ]]; then lab_host_ipv6 "$1"; else lab_host_ipv4 "$1"; fi
 }
 
+# io_advert_src HOST: the source address of the host's adverts: its link-local address for
+# IPv6 multicast (RFC 5798 §5.1.2.1), else its address of the VIP's family.
+io_advert_src() {
+	if [[ $IO_VIP == *:* ]] && [ "$IO_UNICAST" != 1 ]; then
+		ip -n "$(lab_host_ns "$1")" -6 -o addr show dev eth0 scope link |
+			awk '{ split($4, a, "/"); print a[1]; exit }'
+	else
+		io_host_addr "$1"
+	fi
+}
+
 # io_peers_except HOST: the unicast addresses of the lab's other hosts, comma separated.
 io_peers_except() {
 	local k out=""
@@ -295,7 +308,9 @@ io_expect_takeover() {
 io_crash_bound_ms() { lab_add_ms "$(lab_master_down_ms "$IO_ADVERT_MS" "$1")" $((IO_ADVERT_MS + 200)); }
 
 # io_handover_bound_ms PRIORITY: after a priority-0 advert a backup waits Skew_Time (§6.4.2).
-# VRRPv2 Skew_Time is (256 - Priority) / 256 s whatever the interval (RFC 3768 §6.1).
+# VRRPv2 Skew_Time is (256 - Priority) / 256 s whatever the interval (RFC 3768 §6.1). Plus
+# 300 ms of slack for a busy machine (a 280 ms stall was seen on a loaded 2-CPU host); the
+# log lines checked beside it prove which path was taken.
 io_handover_bound_ms() {
 	local skew
 	if [ "$IO_VERSION" = 2 ]; then
@@ -303,7 +318,7 @@ io_handover_bound_ms() {
 	else
 		skew=$(lab_skew_ms "$IO_ADVERT_MS" "$1")
 	fi
-	lab_add_ms "$skew" 200
+	lab_add_ms "$skew" 300
 }
 
 # io_expect_quiet TAG: neither side complained about the other's adverts so far.
@@ -347,7 +362,7 @@ ka_interop_keepalived_wins() {
 	io_start_keepalived 150
 	io_expect_settled "(a) restarted keepalived (150) preempts keepvip" 1
 	lab_expect "(a) keepvip stepped down for keepalived's advert" \
-		lab_log_has_after 2 "$lines" "MASTER -> BACKUP: higher priority 150 from $(io_host_addr 1)"
+		lab_log_has_after 2 "$lines" "MASTER -> BACKUP: higher priority 150 from $(io_advert_src 1)"
 
 	since=$(lab_now_us)
 	ka_signal 1 TERM
@@ -355,7 +370,7 @@ ka_interop_keepalived_wins() {
 		"$(io_handover_bound_ms 100)" "$since"
 	lab_expect "(a) keepalived exits after SIGTERM" ka_wait_stopped 1
 	lab_expect "(a) keepvip heard keepalived's priority-0 advert" \
-		lab_log_has_after 2 "$lines" "BACKUP -> MASTER: priority-0 advert from $(io_host_addr 1)"
+		lab_log_has_after 2 "$lines" "BACKUP -> MASTER: priority-0 advert from $(io_advert_src 1)"
 	io_expect_settled "(a) keepvip (100) holds the VIP after keepalived left" 2
 	io_expect_quiet "(a)"
 }
@@ -374,7 +389,7 @@ ka_interop_keepvip_wins() {
 	io_start_keepalived 100
 	io_expect_settled "(b) keepalived (100) preempts keepvip (50)" 1
 	lab_expect "(b) keepvip (50) stepped down for keepalived's advert" \
-		lab_log_has_after 3 "$lines" "MASTER -> BACKUP: higher priority 100 from $(io_host_addr 1)"
+		lab_log_has_after 3 "$lines" "MASTER -> BACKUP: higher priority 100 from $(io_advert_src 1)"
 
 	lines=$(ka_log_length 1)
 	io_start_keepvip 2 150
@@ -393,11 +408,14 @@ ka_interop_keepvip_wins() {
 	io_start_keepvip 2 150
 	io_expect_settled "(b) restarted keepvip (150) clears its leftover and preempts back" 2
 
+	lines=$(ka_log_length 1)
 	since=$(lab_now_us)
 	io_signal_keepvip 2 TERM
 	io_expect_takeover "(b) keepalived (100) takes over after keepvip's SIGTERM (priority 0)" 1 \
 		"$(io_handover_bound_ms 100)" "$since"
 	lab_wait_exit 2 2000
+	lab_expect "(b) keepalived heard keepvip's priority-0 advert" \
+		grep -qF "Backup received priority 0 advertisement" <(tail -n "+$((lines + 1))" "$(ka_log_file 1)")
 	lab_expect_eq "(b) keepvip exits 0 after handing over" 0 "${LAB_RC[2]:-}"
 	io_expect_settled "(b) keepalived holds the VIP after keepvip left" 1
 	io_expect_quiet "(b)"
