@@ -174,13 +174,12 @@ static void init_startup(struct vrrp_fsm *fsm, const struct vrrp_event *ev, uint
 	fsm->preempt_allowed_at_us = now_us + fsm->cfg.preempt_delay_us;
 	if (fsm->cfg.priority == VRRP_PRIO_OWNER) {
 		fsm_change_state(fsm, VRRP_STATE_MASTER, now_us, out,
-				 "startup as address owner (priority 255)");
+				 "startup as address owner");
 		return;
 	}
 	/* Master_Adver_Interval = Advertisement_Interval; Master_Down_Timer = MDI. */
 	fsm->master_adver_interval_us = fsm->cfg.advert_interval_us;
-	fsm_change_state(fsm, VRRP_STATE_BACKUP, now_us, out, "startup with priority %u",
-			 fsm->cfg.priority);
+	fsm_change_state(fsm, VRRP_STATE_BACKUP, now_us, out, "startup");
 }
 
 /* ---- §6.4.2 Backup ---- */

@@ -169,7 +169,7 @@ static void test_startup_as_owner_becomes_master(void **state)
 	assert_int_equal(r.fsm.adver_timer_us, T0 + 100 * MS);
 	assert_int_equal(r.fsm.master_down_timer_us, VRRP_NO_DEADLINE);
 	assert_int_equal(vrrp_fsm_next_deadline(&r.fsm), T0 + 100 * MS);
-	assert_string_equal(r.act.reason, "startup as address owner (priority 255)");
+	assert_string_equal(r.act.reason, "startup as address owner");
 }
 
 static void test_startup_as_backup(void **state)
@@ -179,6 +179,7 @@ static void test_startup_as_backup(void **state)
 	(void)state;
 	start_backup(&r, 100, true);
 	assert_int_equal(r.act.flags, VRRP_ACT_NOTIFY);
+	assert_string_equal(r.act.reason, "startup");
 	assert_int_equal(r.fsm.master_adver_interval_us, 100 * MS);
 	assert_int_equal(r.fsm.adver_timer_us, VRRP_NO_DEADLINE);
 	assert_int_equal(vrrp_fsm_next_deadline(&r.fsm), T0 + 360937);
