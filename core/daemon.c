@@ -58,17 +58,13 @@ struct daemon {
 
 /* ---- receive path ----------------------------------------------------------------- */
 
+/* A drop before any instance could be named: counted on the interface. */
 static void count_iface_reject(struct iface *ifc, enum vrrp_reject reason,
 			       const struct vrrp_rx_meta *meta)
 {
 	ifc->rejects[reason]++;
-	unsigned long suppressed = 0;
-	if (reason == VRRP_REJECT_VRID ||
-	    !log_ratelimit_allow(&ifc->reject_log, loop_now_us(), &suppressed))
-		return; /* other virtual routers on the link are normal, not worth a line */
-	char src[IP_ADDR_STRLEN];
-	log_warn(ifc->name, "advert from %s dropped: %s%s", ip_addr_str(&meta->src, src),
-		 vrrp_reject_name(reason), suppressed ? " (more were suppressed)" : "");
+	if (reason != VRRP_REJECT_VRID) /* other virtual routers on the link are normal */
+		reject_log_line(&ifc->reject_log, ifc->name, reason, meta);
 }
 
 /* Decode once at the edge (STYLE.md habit 1), then hand the struct to its instance. */
@@ -83,13 +79,15 @@ static void dispatch(struct iface *ifc, const uint8_t *msg, size_t len,
 		inst = ifc->by_vrid[meta->family == AF_INET6 ? 1 : 0][msg[1]];
 	if (reason == VRRP_ACCEPT && inst == NULL)
 		reason = VRRP_REJECT_VRID;
-	if (reason != VRRP_ACCEPT) {
-		if (inst != NULL)
-			inst->counters.rejects[reason]++;
-		count_iface_reject(ifc, reason, meta);
+	if (reason == VRRP_ACCEPT) {
+		instance_on_advert(inst, &adv, meta);
 		return;
 	}
-	instance_on_advert(inst, &adv, meta);
+	/* Counted once: on the instance the VRID byte names, else on the interface. */
+	if (inst != NULL)
+		instance_count_reject(inst, reason, meta);
+	else
+		count_iface_reject(ifc, reason, meta);
 }
 
 static void drain_socket(struct daemon *d, struct iface *ifc, struct vrrp_sock *sock)

@@ -377,16 +377,22 @@ void instance_link_changed(struct instance *inst, bool up)
 	apply_health(inst, why);
 }
 
-static void count_reject(struct instance *inst, enum vrrp_reject reason,
-			 const struct vrrp_rx_meta *meta)
+void reject_log_line(struct log_ratelimit *rl, const char *scope, enum vrrp_reject reason,
+		     const struct vrrp_rx_meta *meta)
 {
-	inst->counters.rejects[reason]++;
 	unsigned long suppressed = 0;
-	if (!log_ratelimit_allow(&inst->reject_log, loop_now_us(), &suppressed))
+	if (!log_ratelimit_allow(rl, loop_now_us(), &suppressed))
 		return;
 	char src[IP_ADDR_STRLEN];
-	log_warn(inst->cfg.name, "advert from %s dropped: %s%s", ip_addr_str(&meta->src, src),
+	log_warn(scope, "advert from %s dropped: %s%s", ip_addr_str(&meta->src, src),
 		 vrrp_reject_name(reason), suppressed ? " (more were suppressed)" : "");
+}
+
+void instance_count_reject(struct instance *inst, enum vrrp_reject reason,
+			   const struct vrrp_rx_meta *meta)
+{
+	inst->counters.rejects[reason]++;
+	reject_log_line(&inst->reject_log, inst->cfg.name, reason, meta);
 }
 
 /* Checks that need this instance's settings (RFC 5798 §7.1, RFC 3768 §7.1). */
@@ -433,7 +439,7 @@ void instance_on_advert(struct instance *inst, const struct vrrp_advert *adv,
 {
 	enum vrrp_reject reason = instance_filter(inst, adv, meta);
 	if (reason != VRRP_ACCEPT) {
-		count_reject(inst, reason, meta);
+		instance_count_reject(inst, reason, meta);
 		return;
 	}
 	inst->counters.adverts_received++;

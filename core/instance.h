@@ -86,6 +86,15 @@ int instance_start(struct instance *inst);
 void instance_on_advert(struct instance *inst, const struct vrrp_advert *adv,
 			const struct vrrp_rx_meta *meta);
 
+/* Counts a dropped advert meant for this instance (STYLE.md habit 4) and logs it,
+ * rate-limited. */
+void instance_count_reject(struct instance *inst, enum vrrp_reject reason,
+			   const struct vrrp_rx_meta *meta);
+
+/* The rate-limited "advert from SRC dropped: REASON" line, for instances and interfaces. */
+void reject_log_line(struct log_ratelimit *rl, const char *scope, enum vrrp_reject reason,
+		     const struct vrrp_rx_meta *meta);
+
 /* Replaces the adapter-provided peers (ignored when cfg pins peers). Applies from the next
  * advert on; never changes the state by itself. own: this host's addresses. */
 void instance_set_peers(struct instance *inst, const struct ip_addr *addrs, size_t n,
