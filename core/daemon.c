@@ -262,23 +262,26 @@ static void on_link_event(const struct nl_link_event *ev, void *arg)
 			instance_link_changed(&d->instances[i], up);
 }
 
+/* The link state of an instance's interface as it is now: at start (a daemon started on a
+ * down link begins in FAULT) and after link events were lost. */
+static void apply_link_state(struct daemon *d, struct instance *inst)
+{
+	struct nl_link_info info;
+	if (nl_link_info(d->nl, inst->iface->name, &info, NULL, 0) == 0)
+		instance_link_changed(inst, info.up && info.running);
+}
+
 static void on_link_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 {
 	(void)loop;
 	(void)fd;
 	(void)events;
 	struct daemon *d = arg;
-	if (nl_link_watch_drain(d->link_watch) == -ENOBUFS)
-		log_warn(NULL, "netlink: link events lost; re-reading link states");
-	/* after a loss, or to be safe: the state of every interface we use, as it is now */
-	for (size_t i = 0; i < d->n_ifaces; i++) {
-		struct nl_link_info info;
-		if (nl_link_info(d->nl, d->ifaces[i].name, &info, NULL, 0) < 0)
-			continue;
-		struct nl_link_event ev = { .ifindex = info.ifindex, .up = info.up,
-					    .running = info.running };
-		on_link_event(&ev, d);
-	}
+	if (nl_link_watch_drain(d->link_watch) != -ENOBUFS)
+		return; /* every change was reported through on_link_event */
+	log_warn(NULL, "netlink: link events lost; re-reading link states");
+	for (size_t i = 0; i < d->n_instances; i++)
+		apply_link_state(d, &d->instances[i]);
 }
 
 static int watch_links(struct daemon *d)
@@ -392,15 +395,6 @@ static void stop_instances(struct daemon *d)
 	free(d->instances);
 	d->instances = NULL;
 	d->n_instances = 0;
-}
-
-/* Current link state of an instance's interface, so a daemon started on a down link begins
- * in FAULT. */
-static void apply_link_state(struct daemon *d, struct instance *inst)
-{
-	struct nl_link_info info;
-	if (nl_link_info(d->nl, inst->iface->name, &info, NULL, 0) == 0)
-		instance_link_changed(inst, info.up && info.running);
 }
 
 static void start_instances(struct daemon *d)
