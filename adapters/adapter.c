@@ -105,8 +105,8 @@ static void adapter_retry(struct loop *loop, void *arg)
 }
 
 int adapter_open(const struct adapter_ops *ops, const struct adapter_ctx *ctx,
-		 adapter_update_fn on_update, void *arg, struct adapter **out, char *err,
-		 size_t err_len)
+		 const struct adapter_discovery *known, adapter_update_fn on_update, void *arg,
+		 struct adapter **out, char *err, size_t err_len)
 {
 	struct adapter *a = calloc(1, sizeof(*a));
 	if (a == NULL) {
@@ -124,6 +124,11 @@ int adapter_open(const struct adapter_ops *ops, const struct adapter_ctx *ctx,
 		return rc;
 	}
 
+	if (known != NULL) {
+		adapter_report(a, known);
+		*out = a;
+		return 0;
+	}
 	char fetch_err[ADAPTER_ERR_LEN];
 	struct adapter_discovery *first = calloc(1, sizeof(*first));
 	if (first == NULL) {

@@ -83,11 +83,13 @@ const struct adapter_ops *adapter_select(const char *name, const struct adapter_
 /* A running adapter: ops + state + the last good discovery + backoff. */
 struct adapter;
 
-/* Creates and fetches once; on fetch failure keeps going with an empty discovery and logs
- * (the loop retries). 0 or negative errno (err says why). */
+/* Creates the adapter and delivers its first answer: known (a fetch made just before, e.g.
+ * while loading the settings) or, when known is NULL, one fetch now; on fetch failure keeps
+ * going with an empty discovery and logs (the loop retries). 0 or negative errno (err says
+ * why). */
 int adapter_open(const struct adapter_ops *ops, const struct adapter_ctx *ctx,
-		 adapter_update_fn on_update, void *arg, struct adapter **out, char *err,
-		 size_t err_len);
+		 const struct adapter_discovery *known, adapter_update_fn on_update, void *arg,
+		 struct adapter **out, char *err, size_t err_len);
 /* Starts watching (or periodic re-fetch with backoff on error). */
 int adapter_start(struct adapter *a);
 const struct adapter_discovery *adapter_last(const struct adapter *a);

@@ -322,7 +322,7 @@ static int cmd_run(struct cli *cli, struct loaded *l)
 	log_setup(l->settings->log_format, l->settings->log_level);
 	if (l->first == NULL)
 		log_warn("adapter", "%s: %s", l->ops->name, l->fetch_err);
-	return daemon_run(l->settings, l->ops, &l->ctx, reload_settings, cli);
+	return daemon_run(l->settings, l->ops, &l->ctx, l->first, reload_settings, cli);
 }
 
 /* Needs only the status address, so it works on a host whose other settings are not set. */

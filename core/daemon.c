@@ -433,7 +433,7 @@ static void daemon_cleanup(struct daemon *d)
 }
 
 static int daemon_setup(struct daemon *d, const struct adapter_ops *ops,
-			const struct adapter_ctx *actx)
+			const struct adapter_ctx *actx, const struct adapter_discovery *first)
 {
 	char err[512];
 	int rc = loop_new(&d->loop);
@@ -458,7 +458,7 @@ static int daemon_setup(struct daemon *d, const struct adapter_ops *ops,
 
 	struct adapter_ctx ctx = *actx;
 	ctx.loop = d->loop;
-	rc = adapter_open(ops, &ctx, on_adapter_update, d, &d->adapter, err, sizeof(err));
+	rc = adapter_open(ops, &ctx, first, on_adapter_update, d, &d->adapter, err, sizeof(err));
 	if (rc < 0) {
 		log_error("adapter", "%s", err);
 		return rc;
@@ -468,7 +468,8 @@ static int daemon_setup(struct daemon *d, const struct adapter_ops *ops,
 }
 
 int daemon_run(const struct settings *settings, const struct adapter_ops *adapter_ops,
-	       const struct adapter_ctx *adapter_ctx, daemon_reload_fn reload, void *reload_ctx)
+	       const struct adapter_ctx *adapter_ctx, const struct adapter_discovery *first,
+	       daemon_reload_fn reload, void *reload_ctx)
 {
 	struct daemon *d = calloc(1, sizeof(*d));
 	if (d == NULL) {
@@ -481,7 +482,7 @@ int daemon_run(const struct settings *settings, const struct adapter_ops *adapte
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	d->started_unix_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-	int rc = daemon_setup(d, adapter_ops, adapter_ctx);
+	int rc = daemon_setup(d, adapter_ops, adapter_ctx, first);
 	if (rc == 0) {
 		start_instances(d);
 		if (!d->failed) {

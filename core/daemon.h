@@ -10,8 +10,10 @@
 typedef int (*daemon_reload_fn)(void *ctx, struct settings *out, char *err, size_t err_len);
 
 /* Runs the daemon. Returns the process exit code: 0 after a clean shutdown, 1 on a runtime
- * failure (the reason is logged). settings must stay valid until it returns. */
+ * failure (the reason is logged). settings must stay valid until it returns. first: the
+ * adapter's answer already fetched while loading the settings, or NULL. */
 int daemon_run(const struct settings *settings, const struct adapter_ops *adapter_ops,
-	       const struct adapter_ctx *adapter_ctx, daemon_reload_fn reload, void *reload_ctx);
+	       const struct adapter_ctx *adapter_ctx, const struct adapter_discovery *first,
+	       daemon_reload_fn reload, void *reload_ctx);
 
 #endif

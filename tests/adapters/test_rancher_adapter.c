@@ -190,7 +190,7 @@ static void open_adapter(struct fixture *f)
 {
 	struct adapter_ctx ctx = { .loop = f->loop, .env = env_lookup, .env_ctx = f };
 	char err[256];
-	int rc = adapter_open(&adapter_rancher_ops, &ctx, on_update, f, &f->adapter, err,
+	int rc = adapter_open(&adapter_rancher_ops, &ctx, NULL, on_update, f, &f->adapter, err,
 			      sizeof(err));
 	if (rc != 0)
 		print_error("adapter_open: %s\n", err);
