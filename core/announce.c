@@ -2,6 +2,7 @@
 #include "announce.h"
 
 #include "announce_frame.h"
+#include "cmsg_put.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -89,14 +90,8 @@ static int send_na(struct announcer *a, const struct ip_addr *vip, char *err, si
 	struct in6_pktinfo pi = { .ipi6_addr = vip->v6, .ipi6_ifindex = (unsigned)a->ifindex };
 	struct iovec iov = { .iov_base = msg, .iov_len = (size_t)len };
 	struct msghdr mh = { .msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov,
-			     .msg_iovlen = 1, .msg_control = control.buf,
-			     .msg_controllen = sizeof(control.buf) };
-	memset(&control, 0, sizeof(control));
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = IPPROTO_IPV6;
-	cm->cmsg_type = IPV6_PKTINFO;
-	cm->cmsg_len = CMSG_LEN(sizeof(pi));
-	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+			     .msg_iovlen = 1, .msg_control = control.buf };
+	cmsg_put(&mh, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
 	if (sendmsg(a->na_fd, &mh, MSG_DONTWAIT) < 0)
 		return fail(err, err_len, "send neighbor advertisement", vip, errno);
 	return 0;

@@ -1,6 +1,8 @@
 /* vrrp_sock.c — raw protocol 112 sockets for IPv4 and IPv6. */
 #include "vrrp_sock.h"
 
+#include "cmsg_put.h"
+
 #include <errno.h>
 #include <netinet/ip.h>
 #include <stdio.h>
@@ -107,19 +109,13 @@ int vrrp_sock_send(struct vrrp_sock *s, const struct ip_addr *src, const struct 
 			     .msg_control = control.buf };
 
 	memset(&to, 0, sizeof(to));
-	memset(&control, 0, sizeof(control));
-	struct cmsghdr *cm = (struct cmsghdr *)control.buf;
 	if (s->family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&to;
 		struct in_pktinfo pi = { .ipi_ifindex = s->ifindex, .ipi_spec_dst = src->v4 };
 		sin->sin_family = AF_INET;
 		sin->sin_addr = dst->v4;
 		mh.msg_namelen = sizeof(*sin);
-		cm->cmsg_level = IPPROTO_IP;
-		cm->cmsg_type = IP_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		cmsg_put(&mh, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
 	} else {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&to;
 		struct in6_pktinfo pi = { .ipi6_addr = src->v6, .ipi6_ifindex = (unsigned)s->ifindex };
@@ -128,11 +124,7 @@ int vrrp_sock_send(struct vrrp_sock *s, const struct ip_addr *src, const struct 
 		if (ip_addr_is_link_local(dst) || ip_addr_is_multicast(dst))
 			sin6->sin6_scope_id = (uint32_t)s->ifindex;
 		mh.msg_namelen = sizeof(*sin6);
-		cm->cmsg_level = IPPROTO_IPV6;
-		cm->cmsg_type = IPV6_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		cmsg_put(&mh, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
 	}
 	ssize_t n = sendmsg(s->fd, &mh, MSG_DONTWAIT);
 	if (n < 0)
