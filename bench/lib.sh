@@ -268,7 +268,7 @@ node_cpu() {
 
 # host_holds LAB HOST VIP: true when the host's eth0 holds VIP.
 host_holds() {
-	ip -n "$(ns_of "$1" "h$2")" -o -4 addr show dev eth0 2>/dev/null | grep -q " ${3%%/*}/"
+	grep -q " ${3%%/*}/" <<<"$(ip -n "$(ns_of "$1" "h$2")" -o -4 addr show dev eth0 2>/dev/null)"
 }
 
 # wait_holds LAB HOST VIP TIMEOUT_MS: polls until the host holds VIP; 1 on timeout.

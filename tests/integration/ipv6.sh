@@ -12,7 +12,9 @@ VIP=fd99::100
 
 # shellcheck disable=SC2317 # called through lab_expect
 host1_has_vip_64() {
-	ip -n "$(lab_host_ns 1)" -o addr show dev eth0 | grep -qF " $VIP/64 "
+	# Read whole before matching: ip flushes per address, and grep -q leaving early would
+	# SIGPIPE it and fail the pipeline under pipefail.
+	grep -qF " $VIP/64 " <<<"$(ip -n "$(lab_host_ns 1)" -o addr show dev eth0)"
 }
 
 # master_advertises_to HOST HOST ADVERTS VRID: host 1 (prio 150) sent adverts to both.

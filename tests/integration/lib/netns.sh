@@ -462,7 +462,8 @@ lab_log_lacks() { ! grep -Eq -- "$2" "$LAB_DIR/host$1.log"; }
 lab_log_length() { wc -l <"$LAB_DIR/host$1.log"; }
 
 # lab_log_has_after HOST LINES PATTERN: PATTERN matches a line after the first LINES lines.
-lab_log_has_after() { tail -n "+$(($2 + 1))" "$LAB_DIR/host$1.log" | grep -Eq -- "$3"; }
+# (grep reads to the end: an early exit would SIGPIPE tail and fail the pipeline under pipefail)
+lab_log_has_after() { tail -n "+$(($2 + 1))" "$LAB_DIR/host$1.log" | grep -E -- "$3" >/dev/null; }
 
 # lab_log_lacks_after HOST LINES PATTERN: no line after the first LINES lines matches.
 lab_log_lacks_after() { ! lab_log_has_after "$@"; }
@@ -693,14 +694,14 @@ lab_capture_stop() {
 # lab_all_lines_match TEXT ERE: true when TEXT has lines and every one matches ERE.
 lab_all_lines_match() {
 	[ -n "$1" ] || return 1
-	! printf '%s\n' "$1" | grep -vqE -- "$2"
+	! grep -vqE -- "$2" <<<"$1"
 }
 
 # lab_some_line_matches TEXT ERE: true when a line of TEXT matches ERE.
-lab_some_line_matches() { printf '%s\n' "$1" | grep -qE -- "$2"; }
+lab_some_line_matches() { grep -qE -- "$2" <<<"$1"; }
 
 # lab_no_line_matches TEXT ERE: true when no line of TEXT matches ERE.
-lab_no_line_matches() { ! printf '%s\n' "$1" | grep -qE -- "$2"; }
+lab_no_line_matches() { ! grep -qE -- "$2" <<<"$1"; }
 
 # lab_capture_text: the capture decoded by tcpdump, verbose, one packet per line, with
 # absolute timestamps (seconds.microseconds).
