@@ -42,7 +42,9 @@ bench_teardown() {
 # bench_cleanup: the EXIT trap; BENCH_ON_EXIT (a command) runs after the teardown.
 bench_cleanup() {
 	local rc=$?
-	trap - EXIT INT TERM
+	# Ignore further INT/TERM: a second signal must not cut the teardown short.
+	trap - EXIT
+	trap '' INT TERM
 	bench_teardown
 	[ -z "${BENCH_ON_EXIT:-}" ] || eval "$BENCH_ON_EXIT"
 	exit "$rc"

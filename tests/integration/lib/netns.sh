@@ -245,7 +245,9 @@ lab_add_host() {
 # lab_cleanup: the EXIT trap. Kills what the lab started, by pid, then deletes its namespaces.
 lab_cleanup() {
 	local rc=$? host ns pid
-	trap - EXIT INT TERM
+	# Ignore further INT/TERM: a second signal must not cut the teardown short.
+	trap - EXIT
+	trap '' INT TERM
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
 		if [ "$LAB_FAILED" -eq 0 ]; then
 			echo "FAIL ${LAB_NAME:-lab}: scenario aborted (exit $rc, see stderr)"
