@@ -16,23 +16,16 @@
 
 #include "announce_frame.h"
 #include "ipaddr.h"
+#include "vectors.h"
 
-#ifndef KEEPVIP_SHARED_DIR
-#error "KEEPVIP_SHARED_DIR must name the shared/ directory"
-#endif
-
-#define VECTORS_PATH KEEPVIP_SHARED_DIR "/vectors/keepalived-vrrp.json"
 #define EXPECTED_GARPS 12
 #define EXPECTED_NAS 4
 
 static int load_vectors(void **state)
 {
-	json_error_t err;
-	json_t *doc = json_load_file(VECTORS_PATH, 0, &err);
-	if (doc == NULL) {
-		print_error("%s:%d: %s\n", VECTORS_PATH, err.line, err.text);
+	json_t *doc = vectors_load();
+	if (doc == NULL)
 		return -1;
-	}
 	*state = doc;
 	return 0;
 }
@@ -41,20 +34,6 @@ static int free_vectors(void **state)
 {
 	json_decref(*state);
 	return 0;
-}
-
-static int hex_decode(const char *hex, uint8_t *out, size_t cap)
-{
-	size_t n = strlen(hex);
-	if (n % 2 != 0 || n / 2 > cap)
-		return -EINVAL;
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned byte;
-		if (sscanf(hex + 2 * i, "%2x", &byte) != 1)
-			return -EINVAL;
-		out[i] = (uint8_t)byte;
-	}
-	return (int)(n / 2);
 }
 
 static void parse_mac(const char *text, uint8_t mac[6])

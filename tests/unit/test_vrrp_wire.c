@@ -16,12 +16,8 @@
 
 #include "ipaddr.h"
 #include "vrrp_wire.h"
+#include "vectors.h"
 
-#ifndef KEEPVIP_SHARED_DIR
-#error "KEEPVIP_SHARED_DIR must name the shared/ directory"
-#endif
-
-#define VECTORS_PATH KEEPVIP_SHARED_DIR "/vectors/keepalived-vrrp.json"
 #define EXPECTED_ADVERTS 32
 #define MAX_ADVERTS 64
 
@@ -41,20 +37,6 @@ struct vectors {
 };
 
 /* ---- loading ---------------------------------------------------------------------------- */
-
-static int hex_decode(const char *hex, uint8_t *out, size_t cap)
-{
-	size_t n = strlen(hex);
-	if (n % 2 != 0 || n / 2 > cap)
-		return -EINVAL;
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned byte;
-		if (sscanf(hex + 2 * i, "%2x", &byte) != 1)
-			return -EINVAL;
-		out[i] = (uint8_t)byte;
-	}
-	return (int)(n / 2);
-}
 
 static int parse_meta(const json_t *v, struct vrrp_rx_meta *meta)
 {
@@ -92,13 +74,11 @@ static int parse_advert(const json_t *v, struct advert_vector *out)
 static int load_vectors(void **state)
 {
 	struct vectors *vs = calloc(1, sizeof(*vs));
-	json_error_t err;
 
 	if (vs == NULL)
 		return -1;
-	vs->doc = json_load_file(VECTORS_PATH, 0, &err);
+	vs->doc = vectors_load();
 	if (vs->doc == NULL) {
-		print_error("%s:%d: %s\n", VECTORS_PATH, err.line, err.text);
 		free(vs);
 		return -1;
 	}
