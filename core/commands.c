@@ -176,8 +176,41 @@ static void first_fetch(struct loaded *out)
 	}
 }
 
-/* 0, or negative errno with the reason in err (without the "keepvip: settings: " prefix). */
-static int load_settings_quiet(struct cli *cli, struct loaded *out, char *err, size_t err_len)
+/* Selects the adapter the settings name (or the first that detects its place) and asks it. */
+static int ask_adapter(struct loaded *out, char *err, size_t err_len)
+{
+	out->ctx = (struct adapter_ctx){ .settings = out->settings, .env = settings_getenv };
+	out->ops = adapter_select(out->settings->orchestrator, &out->ctx);
+	if (out->ops == NULL) {
+		snprintf(err, err_len, "orchestrator \"%s\": not available here",
+			 out->settings->orchestrator);
+		return -EINVAL;
+	}
+	first_fetch(out);
+	return 0;
+}
+
+/* On reload: the running adapter's last answer (known, may be NULL) stands for asking it. */
+static int reuse_adapter(struct loaded *out, const struct adapter_ops *running,
+			 const struct adapter_discovery *known)
+{
+	out->ctx = (struct adapter_ctx){ .settings = out->settings, .env = settings_getenv };
+	out->ops = running;
+	if (known != NULL) {
+		*out->first = *known;
+	} else {
+		free(out->first);
+		out->first = NULL;
+	}
+	return 0;
+}
+
+/* 0, or negative errno with the reason in err (without the "keepvip: settings: " prefix).
+ * running: NULL at start (select the adapter and ask it); on reload the running adapter,
+ * which is neither probed nor asked again: known (may be NULL) stands for its answer. */
+static int load_settings_quiet(struct cli *cli, const struct adapter_ops *running,
+			       const struct adapter_discovery *known, struct loaded *out, char *err,
+			       size_t err_len)
 {
 	const char *path = cli->config_path ? cli->config_path : getenv("KEEPVIP_CONFIG");
 	size_t yaml_len = 0;
@@ -195,17 +228,9 @@ static int load_settings_quiet(struct cli *cli, struct loaded *out, char *err, s
 	out->first = calloc(1, sizeof(*out->first));
 	int rc = out->settings && out->first ? settings_load(&in, out->settings, err, err_len)
 					     : -ENOMEM;
+	if (rc == 0)
+		rc = running ? reuse_adapter(out, running, known) : ask_adapter(out, err, err_len);
 	if (rc == 0) {
-		out->ctx = (struct adapter_ctx){ .settings = out->settings, .env = settings_getenv };
-		out->ops = adapter_select(out->settings->orchestrator, &out->ctx);
-		if (out->ops == NULL) {
-			snprintf(err, err_len, "orchestrator \"%s\": not available here",
-				 out->settings->orchestrator);
-			rc = -EINVAL;
-		}
-	}
-	if (rc == 0) {
-		first_fetch(out);
 		if (out->first != NULL && out->first->n_overrides > 0) {
 			char name[64];
 			snprintf(name, sizeof(name), "adapter %s", out->ops->name);
@@ -222,7 +247,7 @@ static int load_settings_quiet(struct cli *cli, struct loaded *out, char *err, s
 static int load_settings(struct cli *cli, struct loaded *out)
 {
 	char err[SETTINGS_ERR_LEN];
-	if (load_settings_quiet(cli, out, err, sizeof(err)) < 0) {
+	if (load_settings_quiet(cli, NULL, NULL, out, err, sizeof(err)) < 0) {
 		fprintf(stderr, "keepvip: settings: %s\n", err);
 		return 2;
 	}
@@ -302,13 +327,21 @@ static int cmd_peers(struct loaded *l)
 	return 0;
 }
 
-/* SIGHUP: every source again, the same way as at start. */
-static int reload_settings(void *ctx, struct settings *out, char *err, size_t err_len)
+/* What a reload needs: the command line, and the adapter the daemon runs with. */
+struct reload_ctx {
+	struct cli *cli;
+	const struct adapter_ops *running;
+};
+
+/* SIGHUP: every source again, the same way as at start, except that the running adapter's
+ * last answer stands for asking it again (no blocking request on the loop). */
+static int reload_settings(void *ctx, const struct adapter_discovery *known, struct settings *out,
+			   char *err, size_t err_len)
 {
-	struct cli *cli = ctx;
+	const struct reload_ctx *r = ctx;
 	struct loaded l = { 0 };
 	char why[SETTINGS_ERR_LEN];
-	int rc = load_settings_quiet(cli, &l, why, sizeof(why));
+	int rc = load_settings_quiet(r->cli, r->running, known, &l, why, sizeof(why));
 	if (rc == 0)
 		settings_copy(out, l.settings);
 	else
@@ -322,7 +355,8 @@ static int cmd_run(struct cli *cli, struct loaded *l)
 	log_setup(l->settings->log_format, l->settings->log_level);
 	if (l->first == NULL)
 		log_warn("adapter", "%s: %s", l->ops->name, l->fetch_err);
-	return daemon_run(l->settings, l->ops, &l->ctx, l->first, reload_settings, cli);
+	struct reload_ctx reload = { cli, l->ops };
+	return daemon_run(l->settings, l->ops, &l->ctx, l->first, reload_settings, &reload);
 }
 
 /* Needs only the status address, so it works on a host whose other settings are not set. */

@@ -50,6 +50,8 @@ struct daemon {
 	struct instance *instances;
 	size_t n_instances;
 	struct adapter *adapter;
+	struct adapter_override applied[ADAPTER_MAX_OVERRIDES]; /* adapter settings in effect */
+	size_t n_applied;
 	struct ip_addr own[OWN_ADDRS_MAX];  /* this host's addresses: never our own peer */
 	size_t n_own;
 	struct sock_handle sock_handles[MAX_IFACES][2];
@@ -238,6 +240,29 @@ static int setup_instances(struct daemon *d)
 
 /* ---- adapter ---------------------------------------------------------------------- */
 
+static void reload_now(struct daemon *d, const struct adapter_discovery *known, const char *why);
+
+/* The settings an adapter provides, as the running ones were built with. */
+static void remember_applied(struct daemon *d, const struct adapter_discovery *disc)
+{
+	d->n_applied = disc ? disc->n_overrides : 0;
+	if (d->n_applied > 0)
+		memcpy(d->applied, disc->overrides, d->n_applied * sizeof(d->applied[0]));
+}
+
+/* Compared as text: the bytes after each string's end are not part of it. */
+static bool applied_differ(const struct daemon *d, const struct adapter_discovery *disc)
+{
+	if (disc->n_overrides != d->n_applied)
+		return true;
+	for (size_t i = 0; i < d->n_applied; i++)
+		if (strcmp(disc->overrides[i].env_name, d->applied[i].env_name) != 0 ||
+		    strcmp(disc->overrides[i].value, d->applied[i].value) != 0)
+			return true;
+	return false;
+}
+
+/* New peers apply at the next advert; new settings from the adapter take the SIGHUP path. */
 static void on_adapter_update(void *arg, const struct adapter_discovery *disc)
 {
 	struct daemon *d = arg;
@@ -249,6 +274,10 @@ static void on_adapter_update(void *arg, const struct adapter_discovery *disc)
 		own[n_own++] = disc->self;
 	for (size_t i = 0; i < d->n_instances; i++)
 		instance_set_peers(&d->instances[i], disc->peers, disc->n_peers, own, n_own);
+	if (applied_differ(d, disc)) {
+		remember_applied(d, disc); /* before reloading: its restart path calls back here */
+		reload_now(d, disc, "adapter settings");
+	}
 }
 
 /* ---- link tracking ---------------------------------------------------------------- */
@@ -302,19 +331,16 @@ static int watch_links(struct daemon *d)
 
 static void start_instances(struct daemon *d);
 static void stop_instances(struct daemon *d);
-static void on_adapter_update(void *arg, const struct adapter_discovery *disc);
 
-/* STYLE.md habit 9: the new settings are validated whole before anything changes. */
-static void on_hangup(struct loop *loop, int signo, void *arg)
+/* STYLE.md habit 9: the new settings are validated whole before anything changes.
+ * known: the adapter's answer to build them with; why: "SIGHUP" or "adapter settings". */
+static void reload_now(struct daemon *d, const struct adapter_discovery *known, const char *why)
 {
-	(void)loop;
-	(void)signo;
-	struct daemon *d = arg;
 	char err[SETTINGS_ERR_LEN];
 	struct settings *next = calloc(1, sizeof(*next));
-	int rc = next ? d->reload(d->reload_ctx, next, err, sizeof(err)) : -ENOMEM;
+	int rc = next ? d->reload(d->reload_ctx, known, next, err, sizeof(err)) : -ENOMEM;
 	if (rc < 0) {
-		log_error("settings", "SIGHUP: %s; keeping the running settings",
+		log_error("settings", "%s: %s; keeping the running settings", why,
 			  rc == -ENOMEM ? "out of memory" : err);
 		free(next);
 		return;
@@ -327,10 +353,10 @@ static void on_hangup(struct loop *loop, int signo, void *arg)
 	if (same) {
 		for (size_t i = 0; i < d->n_instances; i++)
 			instance_reconfigure(&d->instances[i], &next->instances[i], d->own, d->n_own);
-		log_info("settings", "SIGHUP: settings reloaded in place");
+		log_info("settings", "%s: settings reloaded in place", why);
 	} else {
-		log_info("settings", "SIGHUP: instances changed (name, VRID, interface or VIPs): "
-				     "restarting them");
+		log_info("settings", "%s: instances changed (name, VRID, interface or VIPs): "
+				     "restarting them", why);
 		stop_instances(d);
 		d->settings = next;
 		start_instances(d);
@@ -338,6 +364,14 @@ static void on_hangup(struct loop *loop, int signo, void *arg)
 	free(d->reloaded);
 	d->reloaded = next;
 	d->settings = next;
+}
+
+static void on_hangup(struct loop *loop, int signo, void *arg)
+{
+	(void)loop;
+	(void)signo;
+	struct daemon *d = arg;
+	reload_now(d, d->adapter ? adapter_last(d->adapter) : NULL, "SIGHUP");
 }
 
 /* ---- signals ---------------------------------------------------------------------- */
@@ -479,6 +513,7 @@ int daemon_run(const struct settings *settings, const struct adapter_ops *adapte
 	d->settings = settings;
 	d->reload = reload;
 	d->reload_ctx = reload_ctx;
+	remember_applied(d, first);
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	d->started_unix_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;

@@ -6,8 +6,11 @@
 #include "../adapters/adapter.h"
 #include "settings.h"
 
-/* Loads the settings again from every source (SIGHUP). 0, or negative errno with a message. */
-typedef int (*daemon_reload_fn)(void *ctx, struct settings *out, char *err, size_t err_len);
+/* Loads the settings again from every source (SIGHUP). known: the running adapter's last
+ * answer (or NULL), used instead of asking the adapter again, so a reload never waits on the
+ * network. 0, or negative errno with a message. */
+typedef int (*daemon_reload_fn)(void *ctx, const struct adapter_discovery *known,
+				struct settings *out, char *err, size_t err_len);
 
 /* Runs the daemon. Returns the process exit code: 0 after a clean shutdown, 1 on a runtime
  * failure (the reason is logged). settings must stay valid until it returns. first: the
