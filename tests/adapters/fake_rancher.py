@@ -26,6 +26,8 @@ Control endpoints (GET, answer JSON):
   /_control/host?name=H&agent_state=S   a host's agent_state (reconnecting, active)
   /_control/down?seconds=N&mode=M  for N seconds every request fails: M = 500 (an error
                                    answer) or drop (connection closed without an answer)
+  /_control/metadata?key=K&value=V  the service's metadata keepvip.K set to V (JSON when V
+                                   parses as JSON, else a string; the version bumped)
   /_control/old_server?on=1|0      ignore wait=true (rancher-metadata before v0.6.2)
   /_control/managed?on=1|0         /self/service answers (a managed-network client)
   /_control/body?path=P&kind=K     the body of path P (without query) replaced, until
@@ -304,6 +306,14 @@ class Handler(BaseHTTPRequestHandler):
             if h is None:
                 return self.send_json(404, {"error": "no such host"})
             h["agent_state"] = q.get("agent_state", "active")
+            m.bump()
+        elif what == "metadata":
+            try:
+                value = json.loads(q.get("value", "null"))
+            except ValueError:
+                value = q.get("value")
+            with m.lock:
+                m.services[0].setdefault("metadata", {}).setdefault("keepvip", {})[q["key"]] = value
             m.bump()
         elif what == "down":
             with m.lock:

@@ -20,6 +20,9 @@
 #  4. the metadata service drops every request for 30 s: every daemon logs the error with a
 #     growing retry delay and keeps its 2 peers; host 1 advertises to both peers without a
 #     gap; the VIP never leaves host 1. Afterwards a metadata change is picked up again.
+#  5. the service metadata gains check_weight 20: every daemon applies it in place (no state
+#     change); then host 1's load balancer stops: instead of FAULT (weight 0, the default),
+#     host 1 advertises priority 130 and keeps the VIP (still above host 2's 100).
 set -u -o pipefail
 # shellcheck source=lib/netns.sh
 . "$(dirname "$0")/lib/netns.sh"
@@ -63,9 +66,11 @@ control() {
 # ---- the daemons --------------------------------------------------------------------------
 
 mkdir -p "$LAB_DIR/www"
+declare -A LB_PID=()
 for k in 1 2 3; do
 	lab_spawn "$k" "$LAB_DIR/lb$k.log" "$PYTHON" -m http.server 80 --bind 127.0.0.1 \
 		--directory "$LAB_DIR/www"
+	LB_PID[$k]=$LAB_SPAWNED
 done
 
 rancher_env=(KEEPVIP_ORCHESTRATOR=rancher "KEEPVIP_RANCHER_METADATA_URL=$URL"
@@ -243,6 +248,33 @@ for k in 1 2 3; do
 	lab_expect "host $k: the same peers after the outage" lab_log_lacks_after $k "$mark" 'peers changed'
 done
 lab_assert_single_holder "host 1 still the only holder" $VIP 1
+
+# ---- 5. a setting changed in the service metadata ------------------------------------------
+
+mark_logs
+control "metadata?key=check_weight&value=20"
+for k in 1 2 3; do
+	if lab_wait_log_after $k "${MARK[$k]}" 'adapter settings: settings reloaded in place' $APPLY_MS; then
+		lab_expect_le "host $k applies check_weight 20 from the metadata in place" \
+			"$LAB_WAITED_MS" $APPLY_MS
+	else
+		lab_fail "host $k applies check_weight 20 from the metadata in place" "not within $APPLY_MS ms"
+	fi
+	lab_expect "host $k keeps its state through the new setting" \
+		lab_log_lacks_after $k "${MARK[$k]}" ' -> (MASTER|BACKUP|FAULT|INIT)'
+done
+kill -TERM "${LB_PID[1]}" 2>/dev/null
+# fall 2 x interval 1000 ms from the metadata's check, plus a generous margin
+if lab_wait_log_after 1 "${MARK[1]}" 'priority 150 -> 130' 6000; then
+	lab_pass "host 1's check fails: priority 150 -> 130 (weight 20), ${LAB_WAITED_MS} ms"
+else
+	lab_fail "host 1's check fails: priority 150 -> 130 (weight 20)" "not within 6000 ms"
+fi
+t_lowered=$(lab_now_us)
+lab_sleep_ms 1000
+lab_expect "host 1 stays MASTER with the lowered priority (no FAULT)" \
+	lab_log_lacks_after 1 "${MARK[1]}" 'MASTER -> '
+lab_assert_single_holder "host 1 still the only holder at priority 130" $VIP 1
 sampler_stop
 samples=$(wc -l <"$LAB_DIR/holders.txt")
 other=$(awk '$2 != "1" || NF != 2 { print "t=" $1 " us: holders [" substr($0, index($0, " ") + 1) "]"; exit }' "$LAB_DIR/holders.txt")
@@ -282,6 +314,14 @@ if [ "$wire" = 1 ]; then
 		lab_expect_le "wire: adverts to $peer through the outage and after (longest gap)" \
 			"$gap" $MAX_GAP_MS
 	done
+	# from shortly after the log line (an advert may be on its way) to the end
+	prio=$(lab_capture_text | awk -v from="$((t_lowered + 50000))" '
+		index($0, "10.42.0.11 > 10.42.0.12: VRRPv3, Advertisement") {
+			split($1, t, "."); us = t[1] * 1000000 + substr(t[2] "000000", 1, 6)
+			if (us >= from && match($0, /prio [0-9]+/)) print substr($0, RSTART + 5, RLENGTH - 5)
+		}' | sort -u | tr '\n' ' ')
+	lab_expect_eq "wire: host 1 advertises priority 130 once its check fails (weight 20)" \
+		"130 " "$prio"
 	n=$(count_adverts 10.42.0.13 "$t_down" "$t_up")
 	lab_expect "wire: $n adverts to 10.42.0.13 during the ${OUTAGE_S} s outage" \
 		[ "$n" -ge $((OUTAGE_S * 8)) ]
