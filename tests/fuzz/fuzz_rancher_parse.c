@@ -1,0 +1,95 @@
+/* fuzz_rancher_parse.c — libFuzzer target for the Rancher metadata parser
+ * (adapters/rancher_parse.c): every answer it reads comes from the network.
+ *
+ * The whole input is one answer body, handed to each entry point in turn (version, self
+ * host, self service, the service with its containers, the service and container lists).
+ * None may crash, leak, or read out of bounds, and each must keep its contract: an error
+ * leaves a message; a success leaves a discovery within its bounds, peers of one family and
+ * never our own address. Any violation aborts. */
+#include "rancher_parse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void fail(const char *what)
+{
+	fprintf(stderr, "fuzz_rancher_parse: %s\n", what);
+	abort();
+}
+
+/* An error must say why; a success must leave a discovery within bounds and without self. */
+static void check_result(int rc, const char *err, const struct adapter_discovery *d)
+{
+	if (rc < 0) {
+		if (err[0] == '\0')
+			fail("an error without a message");
+		return;
+	}
+	if (d->n_peers > ADAPTER_MAX_PEERS || d->n_overrides > ADAPTER_MAX_OVERRIDES)
+		fail("discovery out of bounds");
+	for (size_t i = 0; i < d->n_peers; i++) {
+		if (d->peers[i].family != AF_INET && d->peers[i].family != AF_INET6)
+			fail("a peer without an address family");
+		if (d->has_self && ip_addr_equal(&d->peers[i], &d->self))
+			fail("our own address among the peers");
+	}
+	for (size_t i = 0; i < d->n_overrides; i++)
+		if (memchr(d->overrides[i].env_name, '\0', sizeof(d->overrides[i].env_name)) == NULL ||
+		    memchr(d->overrides[i].value, '\0', sizeof(d->overrides[i].value)) == NULL)
+			fail("an override without its terminating NUL");
+}
+
+/* A discovery as the adapter starts one: our own address known from /self/host. */
+static void fresh_discovery(struct adapter_discovery *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->has_self = ip_addr_parse("10.42.0.11", &d->self) == 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *body = (const char *)data;
+	char err[256], note[256], text[RANCHER_VERSION_LEN];
+	char stack[RANCHER_NAME_LEN], service[RANCHER_NAME_LEN];
+	struct adapter_discovery d;
+	struct ip_addr agent_ip;
+	int rc;
+
+	err[0] = '\0';
+	if (rancher_parse_version(body, size, text, sizeof(text), err, sizeof(err)) < 0 &&
+	    err[0] == '\0')
+		fail("version: an error without a message");
+	err[0] = '\0';
+	if (rancher_parse_self_host(body, size, &agent_ip, err, sizeof(err)) < 0 && err[0] == '\0')
+		fail("self host: an error without a message");
+	err[0] = '\0';
+	if (rancher_parse_service_names(body, size, stack, service, err, sizeof(err)) < 0 &&
+	    err[0] == '\0')
+		fail("self service: an error without a message");
+
+	fresh_discovery(&d);
+	err[0] = '\0';
+	rc = rancher_parse_service(body, size, &d, note, sizeof(note), err, sizeof(err));
+	check_result(rc, err, &d);
+
+	fresh_discovery(&d);
+	err[0] = '\0';
+	rc = rancher_parse_service_in_list(body, size, "keepvip", "keepvip", &d, note, sizeof(note),
+					   err, sizeof(err));
+	check_result(rc, err, &d);
+
+	fresh_discovery(&d);
+	err[0] = '\0';
+	rc = rancher_parse_containers_of(body, size, "keepvip", "keepvip", &d, err, sizeof(err));
+	check_result(rc, err, &d);
+
+	err[0] = '\0';
+	rc = rancher_find_own_service(body, size, "0123456789ab", stack, service, err, sizeof(err));
+	if (rc < 0 && err[0] == '\0')
+		fail("own service: an error without a message");
+	return 0;
+}
