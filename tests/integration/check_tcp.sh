@@ -33,8 +33,7 @@ lab_capture_start "" && wire=1
 lab_start_keepvip 1 "${common[@]}" KEEPVIP_PRIORITY=150
 lab_start_keepvip 2 "${common[@]}" KEEPVIP_PRIORITY=100
 
-master=$(lab_wait_settled $VIP 5000 1000)
-[ "$master" = 1 ] || lab_die "election did not settle on host 1 (holders: '$master')"
+lab_require_master_1 $VIP 5000 1000
 lab_pass "both listeners up: host 1 (prio 150) is master"
 # A check starts healthy: nothing to log while the listener answers.
 lab_expect "host 1: no check failure while its listener is up" lab_log_lacks 1 'check tcp:.*failed'

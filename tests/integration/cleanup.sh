@@ -62,11 +62,8 @@ lab_expect "run with bad settings says why" lab_log_has 1 '^keepvip: settings: e
 
 # --- clean exits -------------------------------------------------------------------------------
 start_three() {
-	lab_start_keepvip 1 "${good[@]}" KEEPVIP_PRIORITY=150
-	lab_start_keepvip 2 "${good[@]}" KEEPVIP_PRIORITY=100
-	lab_start_keepvip 3 "${good[@]}" KEEPVIP_PRIORITY=50
-	master=$(lab_wait_settled $VIP 5000 700)
-	[ "$master" = 1 ] || lab_die "election did not settle on host 1 (holders: '$master')"
+	lab_start_trio "${good[@]}"
+	lab_require_master_1 $VIP 5000 700
 }
 
 # expect_clean_stop HOST SIGNAL: exits 0 within 1 s and holds no VIP afterwards.

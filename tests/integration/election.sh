@@ -14,9 +14,7 @@ common=("KEEPVIP_VIPS=$VIP/24" KEEPVIP_VRID=51 KEEPVIP_VRRP_VERSION=3 KEEPVIP_AD
 wire=0
 lab_capture_start "" && wire=1
 
-lab_start_keepvip 1 "${common[@]}" KEEPVIP_PRIORITY=150
-lab_start_keepvip 2 "${common[@]}" KEEPVIP_PRIORITY=100
-lab_start_keepvip 3 "${common[@]}" KEEPVIP_PRIORITY=50
+lab_start_trio "${common[@]}"
 
 # (A lower priority may win the very first timeout when it starts a little earlier; it
 # must then yield to host 1 at once. What is checked is the settled state.)

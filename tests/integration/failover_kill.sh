@@ -21,9 +21,7 @@ lab_start_keepvip 1 "${host1[@]}"
 lab_start_keepvip 2 "${common[@]}" KEEPVIP_PRIORITY=100
 lab_start_keepvip 3 "${common[@]}" KEEPVIP_PRIORITY=50
 
-master=$(lab_wait_settled $VIP 5000 1000)
-[ "$master" = 1 ] || lab_die "election did not settle on host 1 (holders: '$master')"
-lab_pass "host 1 (prio 150) is master"
+lab_require_master_1 $VIP 5000 1000
 
 # SIGKILL: measured from the signal to the VIP on host 2.
 mark3=$(lab_log_length 3)

@@ -14,13 +14,9 @@ common=("KEEPVIP_VIPS=$VIP/24" KEEPVIP_VRID=51 KEEPVIP_VRRP_VERSION=3 "KEEPVIP_A
 wire=0
 lab_capture_start "" && wire=1
 
-lab_start_keepvip 1 "${common[@]}" KEEPVIP_PRIORITY=150
-lab_start_keepvip 2 "${common[@]}" KEEPVIP_PRIORITY=100
-lab_start_keepvip 3 "${common[@]}" KEEPVIP_PRIORITY=50
+lab_start_trio "${common[@]}"
 
-master=$(lab_wait_settled $VIP 5000 1000)
-[ "$master" = 1 ] || lab_die "election did not settle on host 1 (holders: '$master')"
-lab_pass "host 1 (prio 150) is master"
+lab_require_master_1 $VIP 5000 1000
 
 # A handover through the priority-0 advert beats Master_Down_Interval; a daemon that just
 # vanished would be caught only at Master_Down_Interval. The bound tells the two apart.

@@ -31,9 +31,7 @@ ipv6_round() {
 	local -a common=("KEEPVIP_VIPS=$VIP/64" "KEEPVIP_VRID=$vrid" KEEPVIP_VRRP_VERSION=3
 		KEEPVIP_ADVERT_MS=100 "$@")
 	lab_capture_start "" && wire=1
-	lab_start_keepvip 1 "${common[@]}" KEEPVIP_PRIORITY=150
-	lab_start_keepvip 2 "${common[@]}" KEEPVIP_PRIORITY=100
-	lab_start_keepvip 3 "${common[@]}" KEEPVIP_PRIORITY=50
+	lab_start_trio "${common[@]}"
 
 	master=$(lab_wait_settled $VIP 5000 1000)
 	lab_expect_eq "$tag: highest priority holds $VIP" 1 "$master"

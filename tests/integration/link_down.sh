@@ -20,13 +20,9 @@ MARGIN_MS=1500
 common=("KEEPVIP_VIPS=$VIP/24" KEEPVIP_VRID=51 KEEPVIP_VRRP_VERSION=3 "KEEPVIP_ADVERT_MS=$ADVERT_MS"
 	KEEPVIP_PREEMPT=true)
 
-lab_start_keepvip 1 "${common[@]}" KEEPVIP_PRIORITY=150
-lab_start_keepvip 2 "${common[@]}" KEEPVIP_PRIORITY=100
-lab_start_keepvip 3 "${common[@]}" KEEPVIP_PRIORITY=50
+lab_start_trio "${common[@]}"
 
-master=$(lab_wait_settled $VIP 5000 1000)
-[ "$master" = 1 ] || lab_die "election did not settle on host 1 (holders: '$master')"
-lab_pass "host 1 (prio 150) is master"
+lab_require_master_1 $VIP 5000 1000
 
 h1=$(lab_host_ns 1)
 

@@ -17,9 +17,7 @@ host1=("${common[@]}" KEEPVIP_PRIORITY=150)
 lab_start_keepvip 1 "${host1[@]}"
 lab_wait_holder 1 $VIP 5000
 lab_start_keepvip 2 "${common[@]}" KEEPVIP_PRIORITY=100
-master=$(lab_wait_settled $VIP 5000 1000)
-[ "$master" = 1 ] || lab_die "election did not settle on host 1 (holders: '$master')"
-lab_pass "host 1 (prio 150) is master"
+lab_require_master_1 $VIP 5000 1000
 
 lab_stop 1 TERM
 master=$(lab_wait_settled $VIP 3000 500)

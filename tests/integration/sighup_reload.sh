@@ -45,8 +45,7 @@ lab_start_keepvip 2 "KEEPVIP_VIPS=$VIP/24" KEEPVIP_VRID=51 KEEPVIP_VRRP_VERSION=
 svc_udp_echo 1 $PORT
 svc_udp_echo 2 $PORT
 
-master=$(lab_wait_settled $VIP 5000 1000)
-[ "$master" = 1 ] || lab_die "election did not settle on host 1 (holders: '$master')"
+lab_require_master_1 $VIP 5000 1000
 lab_pass "host 1 (prio 150 from its YAML file) is master"
 wire=0
 lab_capture_start "" && wire=1

@@ -19,9 +19,7 @@ unicast_round() {
 		"KEEPVIP_ADVERT_MS=$advert" "KEEPVIP_PEERS=$PEERS")
 	local tag="v$version unicast"
 	lab_capture_start "" && wire=1
-	lab_start_keepvip 1 "${common[@]}" KEEPVIP_PRIORITY=150
-	lab_start_keepvip 2 "${common[@]}" KEEPVIP_PRIORITY=100
-	lab_start_keepvip 3 "${common[@]}" KEEPVIP_PRIORITY=50
+	lab_start_trio "${common[@]}"
 
 	master=$(lab_wait_settled $VIP $((advert * 10 + 3000)) $((advert * 5)))
 	lab_expect_eq "$tag: highest priority holds the VIP" 1 "$master"

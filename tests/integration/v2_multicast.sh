@@ -15,9 +15,7 @@ common=("KEEPVIP_VIPS=$VIP/24" KEEPVIP_VRID=52 KEEPVIP_VRRP_VERSION=2 "KEEPVIP_A
 wire=0
 lab_capture_start "" && wire=1
 
-lab_start_keepvip 1 "${common[@]}" KEEPVIP_PRIORITY=150
-lab_start_keepvip 2 "${common[@]}" KEEPVIP_PRIORITY=100
-lab_start_keepvip 3 "${common[@]}" KEEPVIP_PRIORITY=50
+lab_start_trio "${common[@]}"
 
 master=$(lab_wait_settled $VIP 10000 3000)
 lab_expect_eq "highest priority (150) holds the VIP" 1 "$master"

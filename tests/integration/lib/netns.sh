@@ -528,6 +528,23 @@ lab_wait_master() {
 	done
 }
 
+# lab_start_trio SETTINGS...: keepvip on hosts 1, 2 and 3 with SETTINGS, at priorities 150,
+# 100 and 50 (the lab's usual election: host 1 wins, host 2 is next).
+lab_start_trio() {
+	lab_start_keepvip 1 "$@" KEEPVIP_PRIORITY=150
+	lab_start_keepvip 2 "$@" KEEPVIP_PRIORITY=100
+	lab_start_keepvip 3 "$@" KEEPVIP_PRIORITY=50
+}
+
+# lab_require_master_1 VIP TIMEOUT_MS STABLE_MS: the election settles on host 1 alone (a PASS
+# line), or the scenario cannot go on (lab_die).
+lab_require_master_1() {
+	local master
+	master=$(lab_wait_settled "$1" "$2" "$3")
+	[ "$master" = 1 ] || lab_die "election did not settle on host 1 (holders: '$master')"
+	lab_pass "host 1 (prio 150) is master"
+}
+
 # lab_wait_settled VIP TIMEOUT_MS STABLE_MS: waits until exactly one host has held VIP,
 # unchanged, for STABLE_MS; prints it. Returns 1 on timeout (printing the last holders seen).
 lab_wait_settled() {
