@@ -32,7 +32,11 @@ ka_interop_end
 # The old unicast checksum: keepalived (150, old form) master over keepvip (100, 50).
 VIP=$(io_vip_addr)
 wire=0
-command -v tshark >/dev/null && lab_capture_start "" && wire=1
+if command -v tshark >/dev/null; then
+	lab_capture_start "" && wire=1
+else
+	lab_capture_unavailable "tshark is not installed"
+fi
 kv_lines=$(lab_log_length 2)
 io_start_keepalived 150 old_unicast_checksum
 # keepvip joins a running master, so that it has no reason of its own to become master.

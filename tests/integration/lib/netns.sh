@@ -678,11 +678,14 @@ lab_addr_snapshot() {
 # The wire: tcpdump on the switch's bridge sees every frame of the lab.
 
 # lab_capture_start [FILTER]: starts capturing (default, or FILTER "": VRRP, protocol 112) into
-# $LAB_DIR/wire.pcap. Returns 1 (and the scenario should skip wire checks) when tcpdump is
-# missing or does not start.
+# $LAB_DIR/wire.pcap. Returns 1 when tcpdump is missing or does not start: the scenario skips
+# its wire checks, and in CI that is a failure (lab_capture_unavailable).
 lab_capture_start() {
 	local filter=${1:-ip proto 112 or ip6 proto 112} i
-	command -v tcpdump >/dev/null || return 1
+	if ! command -v tcpdump >/dev/null; then
+		lab_capture_unavailable "tcpdump is not installed"
+		return 1
+	fi
 	LAB_CAPTURE_FILE="$LAB_DIR/wire.pcap"
 	# --immediate-mode: with TPACKET_V3, packets otherwise wait in a ring block that is lost
 	# when tcpdump is stopped.
@@ -694,9 +697,19 @@ lab_capture_start() {
 		kill -0 "$LAB_CAPTURE_PID" 2>/dev/null || break
 		sleep 0.01
 	done
-	lab_log "tcpdump did not start: $(cat "$LAB_DIR/tcpdump.err" 2>/dev/null)"
+	lab_capture_unavailable "tcpdump did not start: $(cat "$LAB_DIR/tcpdump.err" 2>/dev/null)"
 	LAB_CAPTURE_PID=""
 	return 1
+}
+
+# lab_capture_unavailable WHY: without a capture the wire checks cannot run: a failure in CI
+# (CI=true or LAB_NEVER_SKIP=1), a logged skip of those checks elsewhere.
+lab_capture_unavailable() {
+	if [ "${CI:-}" = "true" ] || [ "${LAB_NEVER_SKIP:-0}" = 1 ]; then
+		lab_fail "wire capture" "$1"
+	else
+		lab_log "$1: wire checks skipped"
+	fi
 }
 
 # lab_capture_stop: stops the capture, leaving $LAB_DIR/wire.pcap complete.
