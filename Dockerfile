@@ -32,9 +32,9 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DKEEPVIP_BUILD_TESTS=OFF >/
  && cmake --build /build --target keepvip -j "$(nproc)"
 
 # The runtime tree: keepvip and dash, every library ldd resolves for them (the dynamic loader
-# included), libcurl (loaded by keepvip at first use, so ldd does not list it) and its
-# libraries, the CA bundle. Then keepvip is run inside that tree alone, libcurl loaded, so a
-# missing library fails the build rather than the first start.
+# included), libcurl and libmicrohttpd (loaded by keepvip at first use, so ldd does not list
+# them) and their libraries, the CA bundle. Then keepvip is run inside that tree alone, libcurl
+# loaded, so a missing library fails the build rather than the first start.
 RUN set -eu; \
     root=/runtime; \
     mkdir -p "$root/usr/bin" "$root/bin" "$root/etc/ssl/certs"; \
@@ -42,8 +42,9 @@ RUN set -eu; \
     install -m 0755 /bin/dash "$root/bin/dash"; \
     ln -s dash "$root/bin/sh"; \
     libcurl=$(find /usr/lib -name libcurl.so.4 | head -n 1); \
-    cp -L --parents "$libcurl" "$root"; \
-    for lib in $(for bin in /build/keepvip /bin/dash "$libcurl"; do ldd "$bin"; done \
+    libmhd=$(find /usr/lib -name libmicrohttpd.so.12 | head -n 1); \
+    cp -L --parents "$libcurl" "$libmhd" "$root"; \
+    for lib in $(for bin in /build/keepvip /bin/dash "$libcurl" "$libmhd"; do ldd "$bin"; done \
                  | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' | sort -u); do \
         cp -L --parents "$lib" "$root"; \
     done; \

@@ -1,12 +1,15 @@
-/* status_server.c — libmicrohttpd on the project's loop. MHD is started in external epoll
- * mode (MHD_USE_EPOLL, no internal thread): the loop watches MHD's epoll fd and calls
- * MHD_run when it is readable, and one loop_timer calls MHD_run when MHD_get_timeout says
- * work is due (connection timeouts, data already buffered). Every answer is rendered at
- * once from the daemon's view, so a request never waits on anything. */
+/* status_server.c — libmicrohttpd on the project's loop. The listening socket is ours, bound
+ * at start; MHD (loaded at first use, core/mhd_lazy.c) is started on it when its first
+ * connection arrives, so a daemon nobody asks never maps libmicrohttpd and GnuTLS. MHD runs
+ * in external epoll mode (MHD_USE_EPOLL, no internal thread): the loop watches MHD's epoll fd
+ * and calls MHD_run when it is readable, and one loop_timer calls MHD_run when
+ * MHD_get_timeout says work is due (connection timeouts, data already buffered). Every answer
+ * is rendered at once from the daemon's view, so a request never waits on anything. */
 #include "status_server.h"
 
 #include "log.h"
 #include "loop.h"
+#include "mhd_lazy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +34,10 @@
 
 struct status_server {
 	struct loop *loop;
-	struct MHD_Daemon *mhd;
+	struct MHD_Daemon *mhd;    /* NULL until the first connection */
+	int listen_fd;             /* watched by us until MHD takes it over; -1 after */
+	bool ipv6;
+	char addr[HOST_LEN + 16];  /* as configured, for messages */
 	int epoll_fd;              /* MHD's, watched on the loop; -1 when not added */
 	struct loop_timer timer;   /* MHD_get_timeout */
 	status_view_fn get_view;
@@ -344,7 +350,8 @@ static int start_mhd(struct status_server *s, const char *addr, int fd, bool ipv
 		 * versions; close it only when it is still open. */
 		if (fcntl(fd, F_GETFD) >= 0)
 			close(fd);
-		snprintf(err, err_len, "status server %s: MHD_start_daemon failed", addr);
+		snprintf(err, err_len, "status server %s: MHD_start_daemon failed%s%s", addr,
+			 mhd_lazy_error()[0] != '\0' ? ": " : "", mhd_lazy_error());
 		return -EIO;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
@@ -359,6 +366,22 @@ static int start_mhd(struct status_server *s, const char *addr, int fd, bool ipv
 	}
 	s->epoll_fd = info->epoll_fd;
 	return 0;
+}
+
+/* The first connection is waiting: MHD takes the socket over and accepts it. */
+static void on_first_connection(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct status_server *s = arg;
+	char err[sizeof(s->addr) + STATUS_ERR_LEN];
+
+	(void)events;
+	loop_io_remove(loop, fd);
+	s->listen_fd = -1;
+	if (start_mhd(s, s->addr, fd, s->ipv6, err, sizeof(err)) < 0) {
+		log_error(LOG_SCOPE, "%s; the status server is off", err);
+		return;
+	}
+	run_mhd(s);
 }
 
 int status_server_start(struct loop *loop, const char *addr, status_view_fn get_view,
@@ -382,8 +405,10 @@ int status_server_start(struct loop *loop, const char *addr, status_view_fn get_
 		snprintf(err, err_len, "status server %s: out of memory", addr);
 		return -ENOMEM;
 	}
-	*s = (struct status_server){ .loop = loop, .epoll_fd = -1, .get_view = get_view,
+	*s = (struct status_server){ .loop = loop, .listen_fd = -1, .epoll_fd = -1,
+				     .ipv6 = sa.ss_family == AF_INET6, .get_view = get_view,
 				     .arg = arg };
+	snprintf(s->addr, sizeof(s->addr), "%s", addr);
 	loop_timer_init(&s->timer, on_timer, s);
 
 	int fd = open_listener(addr, &sa, sa_len, err, err_len);
@@ -392,12 +417,14 @@ int status_server_start(struct loop *loop, const char *addr, status_view_fn get_
 		return fd;
 	}
 	s->port = bound_port(fd);
-	rc = start_mhd(s, addr, fd, sa.ss_family == AF_INET6, err, err_len);
+	rc = loop_io_add(loop, fd, EPOLLIN, on_first_connection, s);
 	if (rc < 0) {
-		status_server_free(s);
+		snprintf(err, err_len, "status server %s: loop_io_add: %s", addr, strerror(-rc));
+		close(fd);
+		free(s);
 		return rc;
 	}
-	schedule(s);
+	s->listen_fd = fd;
 	*out = s;
 	return 0;
 }
@@ -412,6 +439,10 @@ void status_server_free(struct status_server *s)
 	if (s == NULL)
 		return;
 	loop_timer_cancel(s->loop, &s->timer);
+	if (s->listen_fd >= 0) { /* MHD never started */
+		loop_io_remove(s->loop, s->listen_fd);
+		close(s->listen_fd);
+	}
 	if (s->epoll_fd >= 0)
 		loop_io_remove(s->loop, s->epoll_fd);
 	if (s->mhd != NULL)

@@ -1,5 +1,6 @@
 /* status_server.h — the HTTP status server (KEEPVIP_STATUS_ADDR), built on libmicrohttpd and
- * driven by the project's event loop: MHD runs without threads of its own (MHD_USE_EPOLL,
+ * driven by the project's event loop: the socket is bound at start, MHD is loaded and started
+ * on it when the first connection arrives; it runs without threads of its own (MHD_USE_EPOLL,
  * external polling); its epoll fd is watched with loop_io_add and its timeouts run on one
  * loop_timer, so nothing blocks the loop.
  *

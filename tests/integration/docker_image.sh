@@ -266,7 +266,7 @@ dk_run_daemon() {
 		--network host --cap-add NET_ADMIN --cap-add NET_RAW \
 		-e VIRTUAL_IP="$VIP" -e NETMASK_BIT=24 -e INTERFACE=eth0 -e VRID="$VRID" \
 		-e CHECK_PORT="$CHECK_PORT" -e KEEPVIP_ADVERT_MS="$ADVERT_MS" \
-		-e KEEPVIP_ORCHESTRATOR=static -e KEEPVIP_STATUS_ADDR=off \
+		-e KEEPVIP_ORCHESTRATOR=static \
 		"$IMAGE_TAG" >/dev/null || lab_die "docker run failed"
 
 	# Master_Down_Interval, plus the check's rise (2 x 1 s) and the container's start.
@@ -288,6 +288,12 @@ dk_run_daemon() {
 		lab_some_line_matches "$(ip -n "$DK_HOST_NS" -o addr show dev eth0)" "inet $VIP/24 "
 	lab_expect "the container logs becoming master" \
 		lab_some_line_matches "$(dk_docker logs "$DK_CONTAINER" 2>&1)" 'MASTER'
+	# Both libraries loaded at first use are in the image: keepvip status (libcurl) asks the
+	# daemon's status server (libmicrohttpd, started by this first connection).
+	local status
+	status=$(dk_docker exec "$DK_CONTAINER" /usr/bin/keepvip status 2>&1)
+	lab_expect "keepvip status in the container shows the instance as MASTER${status:+ ($(head -n 1 <<<"$status"))}" \
+		lab_some_line_matches "$status" ' MASTER +prio 100/100'
 
 	dk_docker stop -t 5 "$DK_CONTAINER" >/dev/null
 	dk_docker logs "$DK_CONTAINER" >"$LAB_DIR/container.log" 2>&1
