@@ -252,6 +252,8 @@ def analyze_main_round(pcap, evpath):
         dumps = sorted(glob.glob(pcap[:-len(".pcap")] + "-h1-*.smaps"))
         if dumps:
             r["smaps_alone"] = smaps_summary(dumps)
+    if "mem_served" in ev:
+        r["memory_served"] = memory(ev["mem_served"][0][1])
     mems = ev.get("mem", [])
     if mems:
         r["memory_master"] = memory(mems[0][1])
@@ -393,6 +395,8 @@ FIGURES = [
     ("rss_kb", "RSS of one node (kB)", ("memory_alone", "rss_kb"), None, "", None),
     ("pss_kb", "PSS of one node alone (kB)", ("memory_alone", "pss_kb"), None,
      "<= keepalived / 3", lambda kv, ka: kv <= ka / 3),
+    ("pss_served_kb", "PSS after a /metrics GET (kB)", ("memory_served", "pss_kb"), None,
+     "", None),
     ("uss_kb", "USS of one node alone (kB)", ("smaps_alone", "uss_kb"), None, "", None),
     ("pss_anon_kb", "  of PSS: anonymous (kB)", ("smaps_alone", "pss_by_kind_kb", "anonymous"),
      None, "", None),

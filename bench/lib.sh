@@ -165,7 +165,7 @@ node_start() {
 		ip netns exec "$ns" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 			KEEPVIP_VIPS="$vip" KEEPVIP_INTERFACE=eth0 KEEPVIP_VRID="$vrid" \
 			KEEPVIP_PRIORITY="$prio" KEEPVIP_ADVERT_MS="$advert_ms" KEEPVIP_VRRP_VERSION=3 \
-			KEEPVIP_PREEMPT=true KEEPVIP_PEERS="$peers" KEEPVIP_STATUS_ADDR=off \
+			KEEPVIP_PREEMPT=true KEEPVIP_PEERS="$peers" \
 			KEEPVIP_ORCHESTRATOR=static KEEPVIP_LOG_LEVEL=info \
 			"$BENCH_KEEPVIP" run </dev/null >>"$log" 2>&1 &
 		;;
@@ -294,7 +294,7 @@ node_start_conf() {
 	log="$dir/$kind-$lab-h$host.log"
 	case $kind in
 	keepvip)
-		ip netns exec "$ns" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin KEEPVIP_STATUS_ADDR=off \
+		ip netns exec "$ns" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 			KEEPVIP_ORCHESTRATOR=static KEEPVIP_LOG_LEVEL=warn \
 			"$BENCH_KEEPVIP" run --config "$conf" </dev/null >>"$log" 2>&1 &
 		;;
