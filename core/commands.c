@@ -190,10 +190,17 @@ static int ask_adapter(struct loaded *out, char *err, size_t err_len)
 	return 0;
 }
 
-/* On reload: the running adapter's last answer (known, may be NULL) stands for asking it. */
+/* On reload: the running adapter's last answer (known, may be NULL) stands for asking it.
+ * Settings that name another adapter are refused: switching adapters takes a restart. */
 static int reuse_adapter(struct loaded *out, const struct adapter_ops *running,
-			 const struct adapter_discovery *known)
+			 const struct adapter_discovery *known, char *err, size_t err_len)
 {
+	const char *wanted = out->settings->orchestrator;
+	if (wanted[0] != '\0' && strcmp(wanted, "auto") != 0 && strcmp(wanted, running->name) != 0) {
+		snprintf(err, err_len, "orchestrator \"%s\": the daemon runs with adapter %s; "
+			 "a restart applies it", wanted, running->name);
+		return -EINVAL;
+	}
 	out->ctx = (struct adapter_ctx){ .settings = out->settings, .env = settings_getenv };
 	out->ops = running;
 	if (known != NULL) {
@@ -229,7 +236,8 @@ static int load_settings_quiet(struct cli *cli, const struct adapter_ops *runnin
 	int rc = out->settings && out->first ? settings_load(&in, out->settings, err, err_len)
 					     : -ENOMEM;
 	if (rc == 0)
-		rc = running ? reuse_adapter(out, running, known) : ask_adapter(out, err, err_len);
+		rc = running ? reuse_adapter(out, running, known, err, err_len)
+			     : ask_adapter(out, err, err_len);
 	if (rc == 0) {
 		if (out->first != NULL && out->first->n_overrides > 0) {
 			char name[64];

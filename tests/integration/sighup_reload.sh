@@ -5,8 +5,8 @@
 # VIP every 10 ms, answered by an echo on every host (the answer names the host), while the
 # master is sent SIGHUP 10 times, each time with a new priority in its file: not one datagram
 # may be lost, every answer must come from the master, the master logs every in-place reload
-# and the last priority is the one on the wire. Then a broken file: the SIGHUP is refused,
-# logged, and the running settings (and the VIP) stay.
+# and the last priority is the one on the wire. Then a broken file, and then a file naming
+# another adapter: each SIGHUP is refused, logged, and the running settings (and the VIP) stay.
 set -u -o pipefail
 # shellcheck source=lib/netns.sh
 . "$(dirname "$0")/lib/netns.sh"
@@ -24,7 +24,8 @@ LEAD_MS=300
 TAIL_MS=1500
 config="$LAB_DIR/keepvip1.yml"
 
-# write_config PRIORITY: host 1's file, replaced atomically (as a configuration tool does).
+# write_config PRIORITY [ORCHESTRATOR]: host 1's file, replaced atomically (as a configuration
+# tool does). It names the adapter (default static): host 1's env leaves it out.
 write_config() {
 	cat >"$config.tmp" <<EOF
 # host 1: written by sighup_reload.sh
@@ -34,19 +35,19 @@ version: 3
 advert_ms: 100
 preempt: true
 priority: $1
+orchestrator: ${2:-static}
 EOF
 	mv -f "$config.tmp" "$config"
 }
 
 write_config 150
-lab_start_keepvip 1 "KEEPVIP_CONFIG=$config"
+LAB_ORCHESTRATOR="" lab_start_keepvip 1 "KEEPVIP_CONFIG=$config"
 lab_start_keepvip 2 "KEEPVIP_VIPS=$VIP/24" KEEPVIP_VRID=51 KEEPVIP_VRRP_VERSION=3 \
 	KEEPVIP_ADVERT_MS=100 KEEPVIP_PREEMPT=true KEEPVIP_PRIORITY=100
 svc_udp_echo 1 $PORT
 svc_udp_echo 2 $PORT
 
 lab_require_master_1 $VIP 5000 1000
-lab_pass "host 1 (prio 150 from its YAML file) is master"
 wire=0
 lab_capture_start "" && wire=1
 
@@ -74,6 +75,11 @@ advert_ms: 100
 priority: 300
 EOF
 kill -HUP "${LAB_PID[1]}"
+lab_sleep_ms 300
+
+# Another adapter named: refused (switching adapters takes a restart), the settings stay.
+write_config $((last_prio + 5)) rancher
+kill -HUP "${LAB_PID[1]}"
 lab_sleep_ms $TAIL_MS
 
 duration=$((($(lab_now_us) - client_us) / 1000))
@@ -99,6 +105,10 @@ lab_expect "host 1 logged the new priority" \
 	lab_log_has_after 1 "$mark1" "priority $((last_prio - 1)) -> $last_prio: settings reloaded"
 lab_expect "host 1 logged the broken file and kept its settings" \
 	lab_log_has_after 1 "$mark1" "SIGHUP: .*keepvip1\.yml.*priority.*; keeping the running settings"
+lab_expect "host 1 refused another adapter and kept its settings" \
+	lab_log_has_after 1 "$mark1" 'SIGHUP: orchestrator "rancher": the daemon runs with adapter static; a restart applies it; keeping the running settings'
+lab_expect "host 1 kept priority $last_prio" \
+	lab_log_lacks_after 1 "$mark1" "priority $last_prio -> "
 lab_expect "host 1 never left MASTER" lab_log_lacks_after 1 "$mark1" 'MASTER -> '
 lab_expect "host 1 did not restart its instance" lab_log_lacks_after 1 "$mark1" 'instances changed'
 lab_expect "host 2 stayed backup" lab_log_lacks_after 2 "$mark2" '-> MASTER'
@@ -110,7 +120,7 @@ if [ "$wire" = 1 ]; then
 	adverts=$(lab_capture_text | grep -F 'VRRPv3, Advertisement')
 	after_bad=$(printf '%s\n' "$adverts" |
 		awk -v t="$bad_us" '$1 > t / 1e6 + 0.2' | grep -F ' 10.99.0.11 > ')
-	lab_expect "wire: after the broken reload host 1 still advertises prio $last_prio" \
+	lab_expect "wire: after the two refused reloads host 1 still advertises prio $last_prio" \
 		lab_all_lines_match "$after_bad" \
 		"10\\.99\\.0\\.11 > 224\\.0\\.0\\.18: VRRPv3, Advertisement, vrid 51, prio $last_prio,"
 	lab_expect "wire: only host 1 advertised during the reloads" \

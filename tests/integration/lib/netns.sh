@@ -290,13 +290,14 @@ lab_dump_logs() {
 
 # The environment every daemon gets unless the scenario overrides it: static settings, no
 # status listener, the lab's interface; nothing inherited from the caller's environment
-# except the sanitizer options.
+# except the sanitizer options. LAB_ORCHESTRATOR="" leaves KEEPVIP_ORCHESTRATOR out (for a
+# scenario whose file names the adapter: env would outrank it).
 lab_base_env() {
 	local var
 	echo "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 	echo "KEEPVIP_INTERFACE=eth0"
 	echo "KEEPVIP_STATUS_ADDR=off"
-	echo "KEEPVIP_ORCHESTRATOR=static"
+	[ -z "${LAB_ORCHESTRATOR-static}" ] || echo "KEEPVIP_ORCHESTRATOR=${LAB_ORCHESTRATOR-static}"
 	echo "KEEPVIP_LOG_LEVEL=${LAB_LOG_LEVEL:-info}"
 	for var in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
 		[ -n "${!var:-}" ] && echo "$var=${!var}"
