@@ -23,13 +23,13 @@ static int family_slot(sa_family_t family)
 
 static struct vrrp_sock *instance_sock(struct instance *inst)
 {
-	return inst->cfg.family == AF_INET6 ? &inst->iface->sock6 : &inst->iface->sock4;
+	return inst->cfg->family == AF_INET6 ? &inst->iface->sock6 : &inst->iface->sock4;
 }
 
 static bool is_vip(const struct instance *inst, const struct ip_addr *addr)
 {
-	for (size_t i = 0; i < inst->cfg.n_vips; i++)
-		if (ip_addr_equal(&inst->cfg.vips[i].addr, addr))
+	for (size_t i = 0; i < inst->cfg->n_vips; i++)
+		if (ip_addr_equal(&inst->cfg->vips[i].addr, addr))
 			return true;
 	return false;
 }
@@ -41,7 +41,7 @@ static int pick_source_addresses(struct instance *inst, char *err, size_t err_le
 {
 	struct nl_addr_entry addrs[64];
 	size_t n = 0;
-	int rc = nl_addr_list(inst->nl, inst->iface->ifindex, inst->cfg.family, addrs, 64, &n);
+	int rc = nl_addr_list(inst->nl, inst->iface->ifindex, inst->cfg->family, addrs, 64, &n);
 	if (rc < 0) {
 		snprintf(err, err_len, "list addresses of %s: %s", inst->iface->name, strerror(-rc));
 		return rc;
@@ -53,16 +53,16 @@ static int pick_source_addresses(struct instance *inst, char *err, size_t err_le
 		if (is_vip(inst, a))
 			continue;
 		bool link_local = ip_addr_is_link_local(a);
-		if (inst->cfg.family == AF_INET6 && link_local && inst->src_group.family == 0)
+		if (inst->cfg->family == AF_INET6 && link_local && inst->src_group.family == 0)
 			inst->src_group = *a;
-		if ((inst->cfg.family == AF_INET || !link_local) && inst->src_global.family == 0)
+		if ((inst->cfg->family == AF_INET || !link_local) && inst->src_global.family == 0)
 			inst->src_global = *a;
 	}
-	if (inst->cfg.family == AF_INET)
+	if (inst->cfg->family == AF_INET)
 		inst->src_group = inst->src_global;
 	if (inst->src_group.family == 0) {
 		snprintf(err, err_len, "no %s address on %s to send adverts from",
-			 inst->cfg.family == AF_INET ? "IPv4" : "IPv6 link-local", inst->iface->name);
+			 inst->cfg->family == AF_INET ? "IPv4" : "IPv6 link-local", inst->iface->name);
 		return -EADDRNOTAVAIL;
 	}
 	if (inst->src_global.family == 0)
@@ -72,7 +72,7 @@ static int pick_source_addresses(struct instance *inst, char *err, size_t err_le
 
 bool instance_unicast(const struct instance *inst)
 {
-	switch (inst->cfg.mode) {
+	switch (inst->cfg->mode) {
 	case VRRP_MODE_UNICAST:
 		return true;
 	case VRRP_MODE_MULTICAST:
@@ -92,11 +92,11 @@ static const struct ip_addr *primary_address(const struct instance *inst)
 static void fsm_config_from(struct vrrp_fsm_config *fc, const struct instance *inst)
 {
 	memset(fc, 0, sizeof(*fc));
-	fc->version = inst->cfg.version;
-	fc->priority = inst->cfg.priority;
-	fc->advert_interval_us = inst->cfg.advert_ms * 1000u;
-	fc->preempt = inst->cfg.preempt;
-	fc->preempt_delay_us = (uint64_t)inst->cfg.preempt_delay_ms * 1000u;
+	fc->version = inst->cfg->version;
+	fc->priority = inst->cfg->priority;
+	fc->advert_interval_us = inst->cfg->advert_ms * 1000u;
+	fc->preempt = inst->cfg->preempt;
+	fc->preempt_delay_us = (uint64_t)inst->cfg->preempt_delay_ms * 1000u;
 	fc->primary = *primary_address(inst);
 }
 
@@ -109,7 +109,7 @@ int instance_init(struct instance *inst, const struct instance_settings *cfg,
 		  const struct ip_addr *own, size_t n_own, char *err, size_t err_len)
 {
 	memset(inst, 0, sizeof(*inst));
-	inst->cfg = *cfg;
+	inst->cfg = cfg;
 	inst->iface = iface;
 	inst->loop = loop;
 	inst->nl = nl;
@@ -144,16 +144,16 @@ int instance_init(struct instance *inst, const struct instance_settings *cfg,
 static void fill_advert(const struct instance *inst, uint8_t priority, struct vrrp_advert *adv)
 {
 	memset(adv, 0, sizeof(*adv));
-	adv->version = inst->cfg.version;
+	adv->version = inst->cfg->version;
 	adv->type = VRRP_TYPE_ADVERT;
-	adv->vrid = inst->cfg.vrid;
+	adv->vrid = inst->cfg->vrid;
 	adv->priority = priority;
-	adv->family = inst->cfg.family;
+	adv->family = inst->cfg->family;
 	/* RFC 5798 §5.2.7 centiseconds; RFC 3768 §5.3.7 seconds (the codec converts). */
-	adv->max_adver_int_cs = (uint16_t)(inst->cfg.advert_ms / 10);
-	adv->count = (uint8_t)inst->cfg.n_vips;
-	for (size_t i = 0; i < inst->cfg.n_vips; i++)
-		adv->addrs[i] = inst->cfg.vips[i].addr;
+	adv->max_adver_int_cs = (uint16_t)(inst->cfg->advert_ms / 10);
+	adv->count = (uint8_t)inst->cfg->n_vips;
+	for (size_t i = 0; i < inst->cfg->n_vips; i++)
+		adv->addrs[i] = inst->cfg->vips[i].addr;
 }
 
 /* csum_dst: the pseudo-header destination of the checksum, normally dst itself. */
@@ -173,7 +173,7 @@ static void send_one(struct instance *inst, const struct vrrp_advert *adv,
 	uint64_t now = loop_now_us();
 	unsigned long suppressed;
 	if (log_ratelimit_allow(&inst->reject_log, now, &suppressed))
-		log_warn(inst->cfg.name, "send advert to %s: %s", ip_addr_str(dst, d), strerror(-rc));
+		log_warn(inst->cfg->name, "send advert to %s: %s", ip_addr_str(dst, d), strerror(-rc));
 	if (rc == -EADDRNOTAVAIL || rc == -EINVAL) {
 		char err[128];
 		pick_source_addresses(inst, err, sizeof(err)); /* address changed under us */
@@ -187,12 +187,12 @@ static void send_advert(struct instance *inst, uint8_t priority)
 	fill_advert(inst, priority, &adv);
 	if (!instance_unicast(inst)) {
 		struct ip_addr group;
-		ip_addr_vrrp_group(inst->cfg.family, &group);
+		ip_addr_vrrp_group(inst->cfg->family, &group);
 		send_one(inst, &adv, &inst->src_group, &group, &group);
 		return;
 	}
 	struct ip_addr group;
-	ip_addr_vrrp_group(inst->cfg.family, &group);
+	ip_addr_vrrp_group(inst->cfg->family, &group);
 	for (size_t i = 0; i < inst->peers.n; i++) {
 		const struct ip_addr *peer = &inst->peers.addrs[i];
 		const struct ip_addr *src = ip_addr_is_link_local(peer) ? &inst->src_group
@@ -203,26 +203,26 @@ static void send_advert(struct instance *inst, uint8_t priority)
 
 static void change_vips(struct instance *inst, bool add)
 {
-	for (size_t i = 0; i < inst->cfg.n_vips; i++) {
-		const struct vip *v = &inst->cfg.vips[i];
+	for (size_t i = 0; i < inst->cfg->n_vips; i++) {
+		const struct vip *v = &inst->cfg->vips[i];
 		char err[256];
 		int rc = add ? nl_addr_add(inst->nl, inst->iface->ifindex, &v->addr, v->prefix, err,
 					   sizeof(err))
 			     : nl_addr_del(inst->nl, inst->iface->ifindex, &v->addr, v->prefix, err,
 					   sizeof(err));
 		if (rc < 0)
-			log_error(inst->cfg.name, "%s", err);
+			log_error(inst->cfg->name, "%s", err);
 	}
 	inst->vips_held = add;
 }
 
 static void announce_all(struct instance *inst)
 {
-	for (size_t i = 0; i < inst->cfg.n_vips; i++) {
+	for (size_t i = 0; i < inst->cfg->n_vips; i++) {
 		char err[256];
-		if (announce_vip(&inst->iface->announcer, &inst->cfg.vips[i].addr, err,
+		if (announce_vip(&inst->iface->announcer, &inst->cfg->vips[i].addr, err,
 				 sizeof(err)) < 0)
-			log_warn(inst->cfg.name, "%s", err);
+			log_warn(inst->cfg->name, "%s", err);
 		else
 			inst->counters.announces_sent++;
 	}
@@ -261,7 +261,7 @@ static void record_transition(struct instance *inst, const struct vrrp_actions *
 	inst->last_transition_unix_ms = unix_ms();
 	inst->last_from = act->from;
 	snprintf(inst->last_reason, sizeof(inst->last_reason), "%s", act->reason);
-	log_info(inst->cfg.name, "%s -> %s: %s (priority %u)", vrrp_state_name(act->from),
+	log_info(inst->cfg->name, "%s -> %s: %s (priority %u)", vrrp_state_name(act->from),
 		 vrrp_state_name(act->to), act->reason, inst->fsm.cfg.priority);
 	if (inst->notifier != NULL)
 		notifier_post(inst->notifier, vrrp_state_name(act->to), inst->fsm.cfg.priority);
@@ -312,21 +312,21 @@ static void on_fsm_timer(struct loop *loop, void *arg)
 int instance_start(struct instance *inst)
 {
 	/* DESIGN.md: a VIP left on the interface by an earlier crash goes before the election. */
-	for (size_t i = 0; i < inst->cfg.n_vips; i++) {
-		const struct vip *v = &inst->cfg.vips[i];
+	for (size_t i = 0; i < inst->cfg->n_vips; i++) {
+		const struct vip *v = &inst->cfg->vips[i];
 		if (!nl_addr_present(inst->nl, inst->iface->ifindex, &v->addr))
 			continue;
 		char text[IP_ADDR_STRLEN], err[256];
-		log_warn(inst->cfg.name, "removing %s/%u left on %s by an earlier run",
+		log_warn(inst->cfg->name, "removing %s/%u left on %s by an earlier run",
 			 ip_addr_str(&v->addr, text), v->prefix, inst->iface->name);
 		if (nl_addr_del(inst->nl, inst->iface->ifindex, &v->addr, v->prefix, err, sizeof(err)) < 0)
-			log_error(inst->cfg.name, "%s", err);
+			log_error(inst->cfg->name, "%s", err);
 	}
 	struct vrrp_event ev = { .kind = VRRP_EV_STARTUP };
 	run_event(inst, &ev);
-	if (inst->cfg.n_checks > 0) {
-		int rc = check_runner_new(inst->loop, inst->cfg.checks, inst->cfg.n_checks,
-					  inst->cfg.name, on_checks_changed, inst, &inst->checks);
+	if (inst->cfg->n_checks > 0) {
+		int rc = check_runner_new(inst->loop, inst->cfg->checks, inst->cfg->n_checks,
+					  inst->cfg->name, on_checks_changed, inst, &inst->checks);
 		if (rc < 0)
 			return rc;
 	}
@@ -349,10 +349,10 @@ static void apply_health(struct instance *inst, const char *why)
 		run_event(inst, &ev);
 	}
 
-	unsigned base = inst->cfg.priority;
+	unsigned base = inst->cfg->priority;
 	uint8_t effective = (uint8_t)(inst->check_penalty >= base ? 1 : base - inst->check_penalty);
 	if (effective != inst->fsm.cfg.priority) {
-		log_info(inst->cfg.name, "priority %u -> %u: %s", inst->fsm.cfg.priority, effective,
+		log_info(inst->cfg->name, "priority %u -> %u: %s", inst->fsm.cfg.priority, effective,
 			 why);
 		struct vrrp_event ev = { .kind = VRRP_EV_PRIORITY, .new_priority = effective };
 		run_event(inst, &ev);
@@ -392,7 +392,7 @@ void instance_count_reject(struct instance *inst, enum vrrp_reject reason,
 			   const struct vrrp_rx_meta *meta)
 {
 	inst->counters.rejects[reason]++;
-	reject_log_line(&inst->reject_log, inst->cfg.name, reason, meta);
+	reject_log_line(&inst->reject_log, inst->cfg->name, reason, meta);
 }
 
 /* Checks that need this instance's settings (RFC 5798 §7.1, RFC 3768 §7.1). */
@@ -400,7 +400,7 @@ static enum vrrp_reject instance_filter(const struct instance *inst,
 					const struct vrrp_advert *adv,
 					const struct vrrp_rx_meta *meta)
 {
-	if (adv->version != inst->cfg.version)
+	if (adv->version != inst->cfg->version)
 		return VRRP_REJECT_VERSION_MISMATCH;
 	if (ip_addr_equal(&meta->src, &inst->src_group) ||
 	    ip_addr_equal(&meta->src, &inst->src_global))
@@ -409,7 +409,7 @@ static enum vrrp_reject instance_filter(const struct instance *inst,
 		return VRRP_REJECT_UNKNOWN_PEER;
 	/* RFC 3768 §7.1: "MUST verify that the Adver Interval in the packet is the same as the
 	 * locally configured for this virtual router" */
-	if (inst->cfg.version == 2 && adv->max_adver_int_cs * 10u != inst->cfg.advert_ms)
+	if (inst->cfg->version == 2 && adv->max_adver_int_cs * 10u != inst->cfg->advert_ms)
 		return VRRP_REJECT_INTERVAL_MISMATCH;
 	return VRRP_ACCEPT;
 }
@@ -427,7 +427,7 @@ static void note_checksum_form(struct instance *inst, const struct vrrp_advert *
 		    inst->peer_group_form[i] == adv->group_form_checksum)
 			continue;
 		char text[IP_ADDR_STRLEN];
-		log_info(inst->cfg.name, "peer %s checksums in the %s form: answering in kind",
+		log_info(inst->cfg->name, "peer %s checksums in the %s form: answering in kind",
 			 ip_addr_str(&meta->src, text),
 			 adv->group_form_checksum ? "old (group pseudo-header)" : "standard");
 		inst->peer_group_form[i] = adv->group_form_checksum;
@@ -456,17 +456,17 @@ void instance_on_advert(struct instance *inst, const struct vrrp_advert *adv,
 void instance_set_peers(struct instance *inst, const struct ip_addr *addrs, size_t n,
 			const struct ip_addr *own, size_t n_own)
 {
-	if (inst->cfg.peers_set)
+	if (inst->cfg->peers_set)
 		return;
 	struct peer_set next;
-	if (peer_set_build(&next, addrs, n, inst->cfg.family, own, n_own) < 0) {
-		log_error(inst->cfg.name, "peer list too long (%zu): keeping the current peers", n);
+	if (peer_set_build(&next, addrs, n, inst->cfg->family, own, n_own) < 0) {
+		log_error(inst->cfg->name, "peer list too long (%zu): keeping the current peers", n);
 		return;
 	}
 	if (peer_set_equal(&inst->peers, &next))
 		return;
 	char diff[1024];
-	log_info(inst->cfg.name, "peers changed: %s",
+	log_info(inst->cfg->name, "peers changed: %s",
 		 peer_set_diff_str(&inst->peers, &next, diff, sizeof(diff)));
 	inst->peers = next;
 	memset(inst->peer_group_form, 0, sizeof(inst->peer_group_form));
@@ -479,7 +479,7 @@ void instance_set_peers(struct instance *inst, const struct ip_addr *addrs, size
 
 bool instance_same_identity(const struct instance *inst, const struct instance_settings *next)
 {
-	const struct instance_settings *cur = &inst->cfg;
+	const struct instance_settings *cur = inst->cfg;
 	if (strcmp(cur->name, next->name) != 0 || cur->vrid != next->vrid ||
 	    cur->family != next->family || strcmp(cur->interface, next->interface) != 0 ||
 	    cur->n_vips != next->n_vips)
@@ -500,12 +500,12 @@ static bool same_checks(const struct instance_settings *a, const struct instance
 void instance_reconfigure(struct instance *inst, const struct instance_settings *next,
 			  const struct ip_addr *own, size_t n_own)
 {
-	bool checks_changed = !same_checks(&inst->cfg, next);
-	bool notify_changed = strcmp(inst->cfg.notify, next->notify) != 0;
+	bool checks_changed = !same_checks(inst->cfg, next);
+	bool notify_changed = strcmp(inst->cfg->notify, next->notify) != 0;
 	struct peer_set adapter_peers = inst->peers;
-	bool was_pinned = inst->cfg.peers_set;
+	bool was_pinned = inst->cfg->peers_set;
 
-	inst->cfg = *next;
+	inst->cfg = next;
 	if (next->peers_set) {
 		peer_set_build(&inst->peers, next->peers, next->n_peers, next->family, own, n_own);
 		memset(inst->peer_group_form, 0, sizeof(inst->peer_group_form));
@@ -525,7 +525,7 @@ void instance_reconfigure(struct instance *inst, const struct instance_settings 
 		inst->notifier = NULL;
 		if (next->notify[0] != '\0' &&
 		    notifier_new(inst->loop, next->notify, next->name, &inst->notifier) < 0)
-			log_error(inst->cfg.name, "notify: out of memory");
+			log_error(inst->cfg->name, "notify: out of memory");
 	}
 	if (checks_changed) {
 		check_runner_free(inst->checks);
@@ -535,7 +535,7 @@ void instance_reconfigure(struct instance *inst, const struct instance_settings 
 		if (next->n_checks > 0 &&
 		    check_runner_new(inst->loop, next->checks, next->n_checks, next->name,
 				     on_checks_changed, inst, &inst->checks) < 0)
-			log_error(inst->cfg.name, "checks could not start");
+			log_error(inst->cfg->name, "checks could not start");
 	}
 	apply_health(inst, "settings reloaded");
 }
@@ -559,6 +559,6 @@ void instance_cleanup(struct instance *inst)
 	notifier_free(inst->notifier);
 	inst->notifier = NULL;
 	if (inst->iface != NULL &&
-	    inst->iface->by_vrid[family_slot(inst->cfg.family)][inst->cfg.vrid] == inst)
-		inst->iface->by_vrid[family_slot(inst->cfg.family)][inst->cfg.vrid] = NULL;
+	    inst->iface->by_vrid[family_slot(inst->cfg->family)][inst->cfg->vrid] == inst)
+		inst->iface->by_vrid[family_slot(inst->cfg->family)][inst->cfg->vrid] = NULL;
 }

@@ -45,7 +45,8 @@ struct instance_counters {
 };
 
 struct instance {
-	struct instance_settings cfg;     /* owned copy */
+	const struct instance_settings *cfg; /* not owned: in the daemon's settings, which outlive
+					      * the instance (a reload re-points it) */
 	struct iface *iface;              /* not owned */
 	struct loop *loop;                /* not owned */
 	struct nl_ctx *nl;                /* not owned */

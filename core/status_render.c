@@ -40,7 +40,7 @@ static const char *family_name(sa_family_t family)
 
 static const char *iface_name(const struct instance *inst)
 {
-	return inst->iface != NULL ? inst->iface->name : inst->cfg.interface;
+	return inst->iface != NULL ? inst->iface->name : inst->cfg->interface;
 }
 
 static size_t check_count(const struct instance *inst)
@@ -188,21 +188,21 @@ static json_t *json_instance(const struct instance *inst, int64_t now_unix_ms)
 
 	/* json_pack takes every "o" reference, also when it fails. */
 	json_t *obj = json_pack("{s:o, s:i, s:i, s:s, s:o, s:s, s:s, s:{s:i, s:i}}",
-				"name", json_text(inst->cfg.name),
-				"vrid", (int)inst->cfg.vrid,
-				"version", (int)inst->cfg.version,
-				"family", family_name(inst->cfg.family),
+				"name", json_text(inst->cfg->name),
+				"vrid", (int)inst->cfg->vrid,
+				"version", (int)inst->cfg->version,
+				"family", family_name(inst->cfg->family),
 				"interface", json_text(iface_name(inst)),
 				"state", vrrp_state_name(inst->fsm.state),
 				"mode", instance_unicast(inst) ? "unicast" : "multicast",
 				"priority",
-				"configured", (int)inst->cfg.priority,
+				"configured", (int)inst->cfg->priority,
 				"effective", (int)inst->fsm.cfg.priority);
 	json_t *more = json_pack("{s:o, s:b, s:i, s:o, s:o, s:b, s:b, s:i, s:o, s:o, s:o}",
 				 "master", json_addr(master),
 				 "master_is_self", master_is_self,
 				 "master_priority", (int)master_priority,
-				 "vips", json_vips(&inst->cfg),
+				 "vips", json_vips(inst->cfg),
 				 "peers", json_peers(&inst->peers),
 				 "link_down", inst->link_down,
 				 "check_fault", inst->check_fault,
@@ -340,10 +340,10 @@ static void put_instance_state(FILE *out, const struct status_view *view)
 	for (size_t i = 0; i < view->n_instances; i++) {
 		const struct instance *inst = &view->instances[i];
 		char vrid[4];
-		snprintf(vrid, sizeof(vrid), "%u", inst->cfg.vrid);
+		snprintf(vrid, sizeof(vrid), "%u", inst->cfg->vrid);
 		for (int s = 0; s < VRRP_STATE__COUNT; s++)
 			put_sample(out, "keepvip_instance_state",
-				   LABELS({ "instance", inst->cfg.name }, { "vrid", vrid },
+				   LABELS({ "instance", inst->cfg->name }, { "vrid", vrid },
 					  { "state", vrrp_state_name((enum vrrp_state)s) }),
 				   inst->fsm.state == (enum vrrp_state)s);
 	}
@@ -356,10 +356,10 @@ static void put_priority(FILE *out, const struct status_view *view)
 	for (size_t i = 0; i < view->n_instances; i++) {
 		const struct instance *inst = &view->instances[i];
 		put_sample(out, "keepvip_priority",
-			   LABELS({ "instance", inst->cfg.name }, { "kind", "configured" }),
-			   inst->cfg.priority);
+			   LABELS({ "instance", inst->cfg->name }, { "kind", "configured" }),
+			   inst->cfg->priority);
 		put_sample(out, "keepvip_priority",
-			   LABELS({ "instance", inst->cfg.name }, { "kind", "effective" }),
+			   LABELS({ "instance", inst->cfg->name }, { "kind", "effective" }),
 			   inst->fsm.cfg.priority);
 	}
 }
@@ -408,7 +408,7 @@ static void put_instance_counters(FILE *out, const struct status_view *view)
 		for (size_t i = 0; i < view->n_instances; i++) {
 			const struct instance *inst = &view->instances[i];
 			put_sample(out, instance_counters[k].name,
-				   LABELS({ "instance", inst->cfg.name }),
+				   LABELS({ "instance", inst->cfg->name }),
 				   counter_value(&inst->counters, (enum instance_counter)k));
 		}
 	}
@@ -437,7 +437,7 @@ static void put_rejects(FILE *out, const struct status_view *view)
 		put_rejects_of(out, view->ifaces[i].name, "", view->ifaces[i].rejects);
 	for (size_t i = 0; i < view->n_instances; i++) {
 		const struct instance *inst = &view->instances[i];
-		put_rejects_of(out, iface_name(inst), inst->cfg.name, inst->counters.rejects);
+		put_rejects_of(out, iface_name(inst), inst->cfg->name, inst->counters.rejects);
 	}
 }
 
@@ -494,7 +494,7 @@ static void put_checks(FILE *out, const struct status_view *view)
 				char label[CHECK_LABEL_LEN + 24];
 				check_metric_label(inst, c, label, sizeof(label));
 				put_sample(out, check_metrics[m].name,
-					   LABELS({ "instance", inst->cfg.name },
+					   LABELS({ "instance", inst->cfg->name },
 						  { "check", label }),
 					   check_metric_value(check_runner_status(inst->checks, c),
 							      (enum check_metric)m));

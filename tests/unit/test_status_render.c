@@ -29,6 +29,7 @@ struct fixture {
 	struct loop *loop;
 	struct iface ifaces[1];
 	struct instance *instances; /* [0] VI_51 master, [1] VI_52 backup, [2] odd name */
+	struct instance_settings cfgs[3]; /* the instances' settings (the daemon's, in a run) */
 	struct status_view view;
 };
 
@@ -60,17 +61,19 @@ static struct check_runner *make_checks(struct loop *loop)
 
 static void fill_master(struct instance *inst, struct iface *ifc, struct loop *loop)
 {
+	/* the fixture owns the settings the instance points to */
+	struct instance_settings *cfg = (struct instance_settings *)inst->cfg;
 	struct ip_addr peers[3];
 
-	snprintf(inst->cfg.name, sizeof(inst->cfg.name), "VI_51");
-	inst->cfg.vrid = 51;
-	inst->cfg.version = 3;
-	inst->cfg.family = AF_INET;
-	inst->cfg.priority = 150;
-	inst->cfg.mode = VRRP_MODE_AUTO;
-	set_addr(&inst->cfg.vips[0].addr, "10.0.0.100");
-	inst->cfg.vips[0].prefix = 24;
-	inst->cfg.n_vips = 1;
+	snprintf(cfg->name, sizeof(cfg->name), "VI_51");
+	cfg->vrid = 51;
+	cfg->version = 3;
+	cfg->family = AF_INET;
+	cfg->priority = 150;
+	cfg->mode = VRRP_MODE_AUTO;
+	set_addr(&cfg->vips[0].addr, "10.0.0.100");
+	cfg->vips[0].prefix = 24;
+	cfg->n_vips = 1;
 	inst->iface = ifc;
 	inst->fsm.state = VRRP_STATE_MASTER;
 	inst->fsm.cfg.priority = 140;
@@ -96,12 +99,14 @@ static void fill_master(struct instance *inst, struct iface *ifc, struct loop *l
 
 static void fill_backup(struct instance *inst, struct iface *ifc)
 {
-	snprintf(inst->cfg.name, sizeof(inst->cfg.name), "VI_52");
-	inst->cfg.vrid = 52;
-	inst->cfg.version = 2;
-	inst->cfg.family = AF_INET;
-	inst->cfg.priority = 100;
-	inst->cfg.mode = VRRP_MODE_MULTICAST;
+	/* the fixture owns the settings the instance points to */
+	struct instance_settings *cfg = (struct instance_settings *)inst->cfg;
+	snprintf(cfg->name, sizeof(cfg->name), "VI_52");
+	cfg->vrid = 52;
+	cfg->version = 2;
+	cfg->family = AF_INET;
+	cfg->priority = 100;
+	cfg->mode = VRRP_MODE_MULTICAST;
 	inst->iface = ifc;
 	inst->fsm.state = VRRP_STATE_BACKUP;
 	inst->fsm.cfg.priority = 100;
@@ -114,13 +119,15 @@ static void fill_backup(struct instance *inst, struct iface *ifc)
  * UTF-8; an instance with no master known and no interface. */
 static void fill_odd(struct instance *inst)
 {
-	snprintf(inst->cfg.name, sizeof(inst->cfg.name), "we\"ird\\na\nme");
-	inst->cfg.vrid = 7;
-	inst->cfg.version = 3;
-	inst->cfg.family = AF_INET6;
-	inst->cfg.priority = 90;
-	inst->cfg.mode = VRRP_MODE_UNICAST;
-	snprintf(inst->cfg.interface, sizeof(inst->cfg.interface), "eth9");
+	/* the fixture owns the settings the instance points to */
+	struct instance_settings *cfg = (struct instance_settings *)inst->cfg;
+	snprintf(cfg->name, sizeof(cfg->name), "we\"ird\\na\nme");
+	cfg->vrid = 7;
+	cfg->version = 3;
+	cfg->family = AF_INET6;
+	cfg->priority = 90;
+	cfg->mode = VRRP_MODE_UNICAST;
+	snprintf(cfg->interface, sizeof(cfg->interface), "eth9");
 	inst->fsm.state = VRRP_STATE_FAULT;
 	inst->fsm.cfg.priority = 90;
 	inst->link_down = true;
@@ -140,6 +147,8 @@ static int setup(void **state)
 	f->ifaces[0].ifindex = 2;
 	f->ifaces[0].rejects[VRRP_REJECT_VRID] = 17;
 	f->ifaces[0].rejects[VRRP_REJECT_CHECKSUM] = 1;
+	for (size_t i = 0; i < 3; i++)
+		f->instances[i].cfg = &f->cfgs[i];
 	fill_master(&f->instances[0], &f->ifaces[0], f->loop);
 	fill_backup(&f->instances[1], &f->ifaces[0]);
 	fill_odd(&f->instances[2]);

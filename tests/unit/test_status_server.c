@@ -35,6 +35,7 @@ struct fixture {
 	struct loop *loop;
 	struct status_server *server;
 	struct instance *inst;
+	struct instance_settings cfg; /* what inst->cfg points to */
 	struct status_view view;
 	bool no_view;        /* get_view returns NULL */
 	unsigned view_calls;
@@ -57,11 +58,12 @@ static int setup(void **state)
 	assert_int_equal(loop_new(&f->loop), 0);
 	f->inst = calloc(1, sizeof(*f->inst));
 	assert_non_null(f->inst);
-	snprintf(f->inst->cfg.name, sizeof(f->inst->cfg.name), "VI_51");
-	f->inst->cfg.vrid = 51;
-	f->inst->cfg.version = 3;
-	f->inst->cfg.family = AF_INET;
-	f->inst->cfg.priority = 150;
+	f->inst->cfg = &f->cfg;
+	snprintf(f->cfg.name, sizeof(f->cfg.name), "VI_51");
+	f->cfg.vrid = 51;
+	f->cfg.version = 3;
+	f->cfg.family = AF_INET;
+	f->cfg.priority = 150;
 	f->inst->fsm.state = VRRP_STATE_MASTER;
 	f->inst->fsm.cfg.priority = 150;
 	assert_int_equal(ip_addr_parse("10.0.0.11", &f->inst->fsm.cfg.primary), 0);
