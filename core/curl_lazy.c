@@ -11,12 +11,10 @@
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
 
-#include <dlfcn.h>
+#include "lazy_lib.h"
+
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
-
-#define LIBCURL_SONAME "libcurl.so.4"
 
 /* X(name, return type, parameters): every libcurl function keepvip calls. The variadic
  * ones (setopt, getinfo) are forwarded by hand below. */
@@ -49,32 +47,22 @@ struct curl_api {
 };
 
 static struct curl_api api;
-static bool tried, loaded;
-static char load_error[256];
+static struct lazy_lib lib = { .soname = "libcurl.so.4", .label = "libcurl" };
 
-/* Loads libcurl once; true when every function was found. Single-threaded program. */
+/* Loads libcurl once; true when every function was found. */
 static bool curl_loaded(void)
 {
-	if (tried)
-		return loaded;
-	tried = true;
-	void *lib = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (lib == NULL) {
-		snprintf(load_error, sizeof(load_error), "libcurl not available: %s", dlerror());
-		return false;
-	}
-#define RESOLVE(name, ...)                                                                 \
-	if ((*(void **)&api.name = dlsym(lib, #name)) == NULL) {                            \
-		snprintf(load_error, sizeof(load_error), "libcurl: %s missing", #name);      \
-		return false;                                                               \
-	}
-	CURL_FIXED_FUNCTIONS(RESOLVE)
-	RESOLVE(curl_easy_setopt)
-	RESOLVE(curl_easy_getinfo)
-	RESOLVE(curl_multi_setopt)
-#undef RESOLVE
-	loaded = true;
-	return true;
+#define NAME(name, ...) #name,
+#define SLOT(name, ...) (void **)&api.name,
+	static const char *const names[] = { CURL_FIXED_FUNCTIONS(NAME) "curl_easy_setopt",
+					     "curl_easy_getinfo", "curl_multi_setopt" };
+	void **const slots[] = { CURL_FIXED_FUNCTIONS(SLOT)(void **)&api.curl_easy_setopt,
+				 (void **)&api.curl_easy_getinfo, (void **)&api.curl_multi_setopt };
+#undef NAME
+#undef SLOT
+	_Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(slots) / sizeof(slots[0]),
+		       "one slot per name");
+	return lazy_lib_load(&lib, names, slots, sizeof(slots) / sizeof(slots[0]));
 }
 
 /* The body of a fixed-arity wrapper: load, or return what libcurl returns on failure. */
@@ -88,7 +76,7 @@ void curl_global_cleanup(void) { if (curl_loaded()) api.curl_global_cleanup(); }
 CURL *curl_easy_init(void) { FORWARD(curl_easy_init, , (), NULL) }
 void curl_easy_cleanup(CURL *h) { if (curl_loaded()) api.curl_easy_cleanup(h); }
 CURLcode curl_easy_perform(CURL *h) { FORWARD(curl_easy_perform, , (h), CURLE_FAILED_INIT) }
-const char *curl_easy_strerror(CURLcode c) { FORWARD(curl_easy_strerror, , (c), load_error) }
+const char *curl_easy_strerror(CURLcode c) { FORWARD(curl_easy_strerror, , (c), lib.error) }
 CURLM *curl_multi_init(void) { FORWARD(curl_multi_init, , (), NULL) }
 CURLMcode curl_multi_cleanup(CURLM *m) { FORWARD(curl_multi_cleanup, , (m), CURLM_INTERNAL_ERROR) }
 CURLMcode curl_multi_add_handle(CURLM *m, CURL *h)
@@ -104,7 +92,7 @@ CURLMcode curl_multi_socket_action(CURLM *m, curl_socket_t s, int ev, int *n)
 {
 	FORWARD(curl_multi_socket_action, , (m, s, ev, n), CURLM_INTERNAL_ERROR)
 }
-const char *curl_multi_strerror(CURLMcode c) { FORWARD(curl_multi_strerror, , (c), load_error) }
+const char *curl_multi_strerror(CURLMcode c) { FORWARD(curl_multi_strerror, , (c), lib.error) }
 struct curl_slist *curl_slist_append(struct curl_slist *l, const char *s)
 {
 	FORWARD(curl_slist_append, , (l, s), NULL)

@@ -9,14 +9,12 @@
  * itself reports failure (NULL, MHD_NO) and mhd_lazy_error() says why. */
 #include "mhd_lazy.h"
 
+#include "lazy_lib.h"
+
 #include <microhttpd.h>
 
-#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
-
-#define LIBMHD_SONAME "libmicrohttpd.so.12"
 
 /* X(name, return type, parameters, arguments): every fixed-arity MHD function keepvip calls.
  * The variadic ones (MHD_start_daemon, MHD_get_daemon_info) are forwarded by hand below. */
@@ -46,37 +44,27 @@ struct mhd_api {
 };
 
 static struct mhd_api api;
-static bool tried, loaded;
-static char load_error[256];
+static struct lazy_lib lib = { .soname = "libmicrohttpd.so.12", .label = "libmicrohttpd" };
 
 const char *mhd_lazy_error(void)
 {
-	return load_error;
+	return lib.error;
 }
 
-/* Loads libmicrohttpd once; true when every function was found. Single-threaded program. */
+/* Loads libmicrohttpd once; true when every function was found. */
 static bool mhd_loaded(void)
 {
-	if (tried)
-		return loaded;
-	tried = true;
-	void *lib = dlopen(LIBMHD_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (lib == NULL) {
-		snprintf(load_error, sizeof(load_error), "libmicrohttpd not available: %s",
-			 dlerror());
-		return false;
-	}
-#define RESOLVE(name, ...)                                                                   \
-	if ((*(void **)&api.name = dlsym(lib, #name)) == NULL) {                              \
-		snprintf(load_error, sizeof(load_error), "libmicrohttpd: %s missing", #name);  \
-		return false;                                                                 \
-	}
-	MHD_FIXED_FUNCTIONS(RESOLVE)
-	RESOLVE(MHD_start_daemon_va)
-	RESOLVE(MHD_get_daemon_info)
-#undef RESOLVE
-	loaded = true;
-	return true;
+#define NAME(name, ...) #name,
+#define SLOT(name, ...) (void **)&api.name,
+	static const char *const names[] = { MHD_FIXED_FUNCTIONS(NAME) "MHD_start_daemon_va",
+					     "MHD_get_daemon_info" };
+	void **const slots[] = { MHD_FIXED_FUNCTIONS(SLOT)(void **)&api.MHD_start_daemon_va,
+				 (void **)&api.MHD_get_daemon_info };
+#undef NAME
+#undef SLOT
+	_Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(slots) / sizeof(slots[0]),
+		       "one slot per name");
+	return lazy_lib_load(&lib, names, slots, sizeof(slots) / sizeof(slots[0]));
 }
 
 /* The body of a fixed-arity wrapper: load, or return what MHD returns on failure. */
