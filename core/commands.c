@@ -179,7 +179,6 @@ static void first_fetch(struct loaded *out)
 /* Selects the adapter the settings name (or the first that detects its place) and asks it. */
 static int ask_adapter(struct loaded *out, char *err, size_t err_len)
 {
-	out->ctx = (struct adapter_ctx){ .settings = out->settings, .env = settings_getenv };
 	out->ops = adapter_select(out->settings->orchestrator, &out->ctx);
 	if (out->ops == NULL) {
 		snprintf(err, err_len, "orchestrator \"%s\": not available here",
@@ -201,7 +200,6 @@ static int reuse_adapter(struct loaded *out, const struct adapter_ops *running,
 			 "a restart applies it", wanted, running->name);
 		return -EINVAL;
 	}
-	out->ctx = (struct adapter_ctx){ .settings = out->settings, .env = settings_getenv };
 	out->ops = running;
 	if (known != NULL) {
 		*out->first = *known;
@@ -235,9 +233,11 @@ static int load_settings_quiet(struct cli *cli, const struct adapter_ops *runnin
 	out->first = calloc(1, sizeof(*out->first));
 	int rc = out->settings && out->first ? settings_load(&in, out->settings, err, err_len)
 					     : -ENOMEM;
-	if (rc == 0)
+	if (rc == 0) {
+		out->ctx = (struct adapter_ctx){ .settings = out->settings, .env = settings_getenv };
 		rc = running ? reuse_adapter(out, running, known, err, err_len)
 			     : ask_adapter(out, err, err_len);
+	}
 	if (rc == 0) {
 		if (out->first != NULL && out->first->n_overrides > 0) {
 			char name[64];
