@@ -59,12 +59,13 @@ static struct check_runner *make_checks(struct loop *loop)
 	return r;
 }
 
-static void fill_master(struct instance *inst, struct iface *ifc, struct loop *loop)
+/* fill_*: inst and the settings it points to (cfg, owned by the fixture). */
+static void fill_master(struct instance *inst, struct instance_settings *cfg, struct iface *ifc,
+			struct loop *loop)
 {
-	/* the fixture owns the settings the instance points to */
-	struct instance_settings *cfg = (struct instance_settings *)inst->cfg;
 	struct ip_addr peers[3];
 
+	inst->cfg = cfg;
 	snprintf(cfg->name, sizeof(cfg->name), "VI_51");
 	cfg->vrid = 51;
 	cfg->version = 3;
@@ -97,10 +98,9 @@ static void fill_master(struct instance *inst, struct iface *ifc, struct loop *l
 	inst->counters.rejects[VRRP_REJECT_UNKNOWN_PEER] = 9;
 }
 
-static void fill_backup(struct instance *inst, struct iface *ifc)
+static void fill_backup(struct instance *inst, struct instance_settings *cfg, struct iface *ifc)
 {
-	/* the fixture owns the settings the instance points to */
-	struct instance_settings *cfg = (struct instance_settings *)inst->cfg;
+	inst->cfg = cfg;
 	snprintf(cfg->name, sizeof(cfg->name), "VI_52");
 	cfg->vrid = 52;
 	cfg->version = 2;
@@ -117,10 +117,9 @@ static void fill_backup(struct instance *inst, struct iface *ifc)
 
 /* A name with every character the exposition format escapes, and a reason that is not
  * UTF-8; an instance with no master known and no interface. */
-static void fill_odd(struct instance *inst)
+static void fill_odd(struct instance *inst, struct instance_settings *cfg)
 {
-	/* the fixture owns the settings the instance points to */
-	struct instance_settings *cfg = (struct instance_settings *)inst->cfg;
+	inst->cfg = cfg;
 	snprintf(cfg->name, sizeof(cfg->name), "we\"ird\\na\nme");
 	cfg->vrid = 7;
 	cfg->version = 3;
@@ -147,11 +146,9 @@ static int setup(void **state)
 	f->ifaces[0].ifindex = 2;
 	f->ifaces[0].rejects[VRRP_REJECT_VRID] = 17;
 	f->ifaces[0].rejects[VRRP_REJECT_CHECKSUM] = 1;
-	for (size_t i = 0; i < 3; i++)
-		f->instances[i].cfg = &f->cfgs[i];
-	fill_master(&f->instances[0], &f->ifaces[0], f->loop);
-	fill_backup(&f->instances[1], &f->ifaces[0]);
-	fill_odd(&f->instances[2]);
+	fill_master(&f->instances[0], &f->cfgs[0], &f->ifaces[0], f->loop);
+	fill_backup(&f->instances[1], &f->cfgs[1], &f->ifaces[0]);
+	fill_odd(&f->instances[2], &f->cfgs[2]);
 	f->view = (struct status_view){ .instances = f->instances, .n_instances = 3,
 					.ifaces = f->ifaces, .n_ifaces = 1,
 					.adapter_name = "static", .adapter_updates = 3,
