@@ -55,9 +55,5 @@ lab_expect_eq "with preempt, the restarted host 1 takes the VIP back" 1 "$master
 lab_assert_single_holder "exactly one holder after the restart" $VIP 1
 lab_expect "host 2 logged MASTER -> BACKUP" lab_log_has_after 2 "$mark2" 'MASTER -> BACKUP'
 
-lab_stop_all TERM
-for k in 1 2 3; do
-	lab_expect_eq "host $k exits 0 on SIGTERM" 0 "${LAB_RC[$k]:-}"
-done
-lab_assert_no_holder "no VIP left after every daemon exited" $VIP
+lab_stop_all_clean $VIP 1 2 3
 lab_finish

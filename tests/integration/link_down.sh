@@ -89,9 +89,5 @@ link_cycle "carrier loss" ip -n "$LAB_SWITCH" link set p1 down -- ip -n "$LAB_SW
 for k in 1 2 3; do
 	lab_expect "host $k daemon still running" lab_is_running $k
 done
-lab_stop_all TERM
-for k in 1 2 3; do
-	lab_expect_eq "host $k exits 0 on SIGTERM" 0 "${LAB_RC[$k]:-}"
-done
-lab_assert_no_holder "no VIP left after every daemon exited" $VIP
+lab_stop_all_clean $VIP 1 2 3
 lab_finish

@@ -79,9 +79,5 @@ lab_expect "host 2 stayed backup throughout" lab_log_lacks_after 2 "$mark2" '-> 
 for k in 1 2 3; do
 	lab_expect "host $k daemon still running" lab_is_running $k
 done
-lab_stop_all TERM
-for k in 1 2 3; do
-	lab_expect_eq "host $k exits 0" 0 "${LAB_RC[$k]:-}"
-done
-lab_assert_no_holder "no VIP left after every daemon exited" $VIP
+lab_stop_all_clean $VIP 1 2 3
 lab_finish

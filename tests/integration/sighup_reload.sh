@@ -131,9 +131,5 @@ else
 	lab_log "tcpdump unavailable: wire checks skipped"
 fi
 
-lab_stop_all TERM
-for k in 1 2; do
-	lab_expect_eq "host $k exits 0 on SIGTERM" 0 "${LAB_RC[$k]:-}"
-done
-lab_assert_no_holder "no VIP left after every daemon exited" $VIP
+lab_stop_all_clean $VIP 1 2
 lab_finish

@@ -133,9 +133,5 @@ lab_expect "wire: checks back: host 1 advertises prio 150 again" \
 w3b=$(adverts_between $((t3_end - 500000)) "$t3_end" 10.99.0.12)
 lab_expect_eq "wire: host 2 is silent again (backup)" "" "$w3b"
 
-lab_stop_all TERM
-for k in 1 2; do
-	lab_expect_eq "host $k exits 0 on SIGTERM" 0 "${LAB_RC[$k]:-}"
-done
-lab_assert_no_holder "no VIP left after every daemon exited" $VIP
+lab_stop_all_clean $VIP 1 2
 lab_finish

@@ -174,8 +174,12 @@ lab_init() {
 }
 
 # lab_cannot_run WHY: skip (77) outside CI, fail (1) in CI or when LAB_NEVER_SKIP=1.
+# lab_must_not_skip: true where a scenario may not skip what it cannot do (CI=true, or
+# LAB_NEVER_SKIP=1 as the demo sets).
+lab_must_not_skip() { [ "${CI:-}" = "true" ] || [ "${LAB_NEVER_SKIP:-0}" = 1 ]; }
+
 lab_cannot_run() {
-	if [ "${CI:-}" = "true" ] || [ "${LAB_NEVER_SKIP:-0}" = 1 ]; then
+	if lab_must_not_skip; then
 		lab_fail "$LAB_NAME" "cannot run: $1"
 		exit 1
 	fi
@@ -455,6 +459,18 @@ lab_stop_all() {
 	done
 }
 
+# lab_stop_all_clean VIP HOST...: the usual end of a scenario: SIGTERM to every daemon, each
+# HOST exits 0, and no host holds VIP afterwards.
+lab_stop_all_clean() {
+	local vip=$1 host
+	shift
+	lab_stop_all TERM
+	for host in "$@"; do
+		lab_expect_eq "host $host exits 0 on SIGTERM" 0 "${LAB_RC[$host]:-}"
+	done
+	lab_assert_no_holder "no VIP left after every daemon exited" "$vip"
+}
+
 # lab_log_has HOST PATTERN: true when the host's log matches the extended regex.
 lab_log_has() { grep -Eq -- "$2" "$LAB_DIR/host$1.log"; }
 
@@ -706,7 +722,7 @@ lab_capture_start() {
 # lab_capture_unavailable WHY: without a capture the wire checks cannot run: a failure in CI
 # (CI=true or LAB_NEVER_SKIP=1), a logged skip of those checks elsewhere.
 lab_capture_unavailable() {
-	if [ "${CI:-}" = "true" ] || [ "${LAB_NEVER_SKIP:-0}" = 1 ]; then
+	if lab_must_not_skip; then
 		lab_fail "wire capture" "$1"
 	else
 		lab_log "$1: wire checks skipped"
