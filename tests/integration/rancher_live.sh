@@ -90,14 +90,18 @@ start_host() { lab_start_keepvip "$1" "${common[@]}" "KEEPVIP_PRIORITY=${PRIORIT
 
 # ---- the wire -----------------------------------------------------------------------------
 
-# adverts_to PEER FROM_US TO_US: the capture times (µs) of host 1's adverts to PEER.
-adverts_to() {
+# advert_lines PEER FROM_US TO_US: host 1's adverts to PEER in the window, each line led by
+# its capture time in µs.
+advert_lines() {
 	lab_capture_text | awk -v dst="$1" -v from="$2" -v to="$3" '
 		index($0, "10.42.0.11 > " dst ": VRRPv3, Advertisement") {
 			split($1, t, "."); us = t[1] * 1000000 + substr(t[2] "000000", 1, 6)
-			if (us >= from && us < to) printf "%.0f\n", us  # print would round (OFMT)
+			if (us >= from && us < to) printf "%.0f %s\n", us, $0  # print would round (OFMT)
 		}'
 }
+
+# adverts_to PEER FROM_US TO_US: the capture times (µs) of host 1's adverts to PEER.
+adverts_to() { advert_lines "$@" | cut -d' ' -f1; }
 
 # count_adverts PEER FROM_US TO_US
 count_adverts() { adverts_to "$@" | wc -l; }
@@ -315,11 +319,8 @@ if [ "$wire" = 1 ]; then
 			"$gap" $MAX_GAP_MS
 	done
 	# from shortly after the log line (an advert may be on its way) to the end
-	prio=$(lab_capture_text | awk -v from="$((t_lowered + 50000))" '
-		index($0, "10.42.0.11 > 10.42.0.12: VRRPv3, Advertisement") {
-			split($1, t, "."); us = t[1] * 1000000 + substr(t[2] "000000", 1, 6)
-			if (us >= from && match($0, /prio [0-9]+/)) print substr($0, RSTART + 5, RLENGTH - 5)
-		}' | sort -u | tr '\n' ' ')
+	prio=$(advert_lines 10.42.0.12 "$((t_lowered + 50000))" "$t_end" |
+		sed -nE 's/.*, prio ([0-9]+),.*/\1/p' | sort -u | tr '\n' ' ')
 	lab_expect_eq "wire: host 1 advertises priority 130 once its check fails (weight 20)" \
 		"130 " "$prio"
 	n=$(count_adverts 10.42.0.13 "$t_down" "$t_up")
@@ -330,9 +331,5 @@ fi
 for k in 1 2 3; do
 	lab_expect "host $k daemon still running" lab_is_running $k
 done
-lab_stop_all TERM
-for k in 1 2 3; do
-	lab_expect_eq "host $k exits 0" 0 "${LAB_RC[$k]:-}"
-done
-lab_assert_no_holder "no VIP left after every daemon exited" $VIP
+lab_stop_all_clean $VIP 1 2 3
 lab_finish
