@@ -333,10 +333,11 @@ static uint16_t bound_port(int fd)
 
 /* ---- life cycle ---- */
 
-static int start_mhd(struct status_server *s, const char *addr, int fd, bool ipv6, char *err,
-		     size_t err_len)
+/* MHD on the socket fd (bound for s->addr), driven by the loop. */
+static int start_mhd(struct status_server *s, int fd, char *err, size_t err_len)
 {
-	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
+	const char *addr = s->addr;
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (s->ipv6 ? MHD_USE_IPv6 : 0);
 
 	/* the logger first, so that MHD never writes to stderr on its own */
 	s->mhd = MHD_start_daemon(flags, s->port, NULL, NULL, on_request, s,
@@ -377,7 +378,7 @@ static void on_first_connection(struct loop *loop, int fd, uint32_t events, void
 	(void)events;
 	loop_io_remove(loop, fd);
 	s->listen_fd = -1;
-	if (start_mhd(s, s->addr, fd, s->ipv6, err, sizeof(err)) < 0) {
+	if (start_mhd(s, fd, err, sizeof(err)) < 0) {
 		log_error(LOG_SCOPE, "%s; the status server is off", err);
 		return;
 	}
