@@ -21,14 +21,22 @@ static void fail(const char *what)
 	abort();
 }
 
-/* An error must say why; a success must leave a discovery within bounds and without self. */
-static void check_result(int rc, const char *err, const struct adapter_discovery *d)
+/* An error must say why. */
+static void check_said(int rc, const char *err, const char *what)
 {
-	if (rc < 0) {
-		if (err[0] == '\0')
-			fail("an error without a message");
-		return;
+	if (rc < 0 && err[0] == '\0') {
+		fprintf(stderr, "fuzz_rancher_parse: %s: ", what);
+		fail("an error without a message");
 	}
+}
+
+/* ... and a success must leave a discovery within bounds and without self. */
+static void check_result(int rc, const char *err, const struct adapter_discovery *d,
+			 const char *what)
+{
+	check_said(rc, err, what);
+	if (rc < 0)
+		return;
 	if (d->n_peers > ADAPTER_MAX_PEERS || d->n_overrides > ADAPTER_MAX_OVERRIDES)
 		fail("discovery out of bounds");
 	for (size_t i = 0; i < d->n_peers; i++) {
@@ -60,36 +68,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	err[0] = '\0';
-	if (rancher_parse_version(body, size, text, sizeof(text), err, sizeof(err)) < 0 &&
-	    err[0] == '\0')
-		fail("version: an error without a message");
+	rc = rancher_parse_version(body, size, text, sizeof(text), err, sizeof(err));
+	check_said(rc, err, "version");
 	err[0] = '\0';
-	if (rancher_parse_self_host(body, size, &agent_ip, err, sizeof(err)) < 0 && err[0] == '\0')
-		fail("self host: an error without a message");
+	rc = rancher_parse_self_host(body, size, &agent_ip, err, sizeof(err));
+	check_said(rc, err, "self host");
 	err[0] = '\0';
-	if (rancher_parse_service_names(body, size, stack, service, err, sizeof(err)) < 0 &&
-	    err[0] == '\0')
-		fail("self service: an error without a message");
+	rc = rancher_parse_service_names(body, size, stack, service, err, sizeof(err));
+	check_said(rc, err, "self service");
 
 	fresh_discovery(&d);
 	err[0] = '\0';
 	rc = rancher_parse_service(body, size, &d, note, sizeof(note), err, sizeof(err));
-	check_result(rc, err, &d);
+	check_result(rc, err, &d, "service");
 
 	fresh_discovery(&d);
 	err[0] = '\0';
 	rc = rancher_parse_service_in_list(body, size, "keepvip", "keepvip", &d, note, sizeof(note),
 					   err, sizeof(err));
-	check_result(rc, err, &d);
+	check_result(rc, err, &d, "service in list");
 
 	fresh_discovery(&d);
 	err[0] = '\0';
 	rc = rancher_parse_containers_of(body, size, "keepvip", "keepvip", &d, err, sizeof(err));
-	check_result(rc, err, &d);
+	check_result(rc, err, &d, "containers of");
 
 	err[0] = '\0';
 	rc = rancher_find_own_service(body, size, "0123456789ab", stack, service, err, sizeof(err));
-	if (rc < 0 && err[0] == '\0')
-		fail("own service: an error without a message");
+	check_said(rc, err, "own service");
 	return 0;
 }
