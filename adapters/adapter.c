@@ -1,9 +1,9 @@
-/* adapter.c — what every adapter shares: selection, the first fetch, the last good
+/* adapter.c — what every adapter shares: the first fetch, the last good
  * discovery kept through errors, and retries with exponential backoff. */
 #include "adapter.h"
 
-#include "../core/log.h"
-#include "../core/loop.h"
+#include "log.h"
+#include "loop.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,12 +12,6 @@
 
 #define BACKOFF_FIRST_MS 1000u
 #define BACKOFF_MAX_MS 30000u
-
-static const struct adapter_ops *const registry[] = {
-	/* auto-detection order: orchestrators first, static (always applies) last */
-	&adapter_rancher_ops,
-	&adapter_static_ops,
-};
 
 struct adapter {
 	const struct adapter_ops *ops;
@@ -31,18 +25,6 @@ struct adapter {
 	uint64_t updates, errors;         /* since open, for /metrics */
 	struct loop_timer retry_timer;
 };
-
-const struct adapter_ops *adapter_select(const char *name, const struct adapter_ctx *ctx)
-{
-	size_t n = sizeof(registry) / sizeof(registry[0]);
-	bool automatic = name == NULL || name[0] == '\0' || strcmp(name, "auto") == 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (automatic ? registry[i]->detect(ctx) > 0 : strcmp(registry[i]->name, name) == 0)
-			return registry[i];
-	}
-	return NULL;
-}
 
 const char *adapter_name(const struct adapter *a)
 {

@@ -9,8 +9,8 @@
 #ifndef KEEPVIP_ADAPTER_H
 #define KEEPVIP_ADAPTER_H
 
-#include "../core/ipaddr.h"
-#include "../core/settings.h"
+#include "ipaddr.h"
+#include "settings.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -72,13 +72,6 @@ struct adapter_ops {
 	/* Frees state; accepts NULL. Stops any watch. */
 	void (*destroy)(void *state);
 };
-
-/* The registry, in auto-detection order; static last (it always applies). */
-extern const struct adapter_ops adapter_rancher_ops;
-extern const struct adapter_ops adapter_static_ops;
-
-/* Finds the ops for name ("auto" runs detect() in order). NULL when unknown. */
-const struct adapter_ops *adapter_select(const char *name, const struct adapter_ctx *ctx);
 
 /* A running adapter: ops + state + the last good discovery + backoff. */
 struct adapter;

@@ -13,7 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "adapter.h"
+#include "rancher.h"
+#include "registry.h"
 #include "log.h"
 #include "loop.h"
 

@@ -2,7 +2,7 @@
  * command. Settings are validated whole before anything starts (STYLE.md habit 9). */
 #include "commands.h"
 
-#include "../adapters/adapter.h"
+#include "registry.h"
 #include "daemon.h"
 #include "log.h"
 #include "netlink.h"

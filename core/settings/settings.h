@@ -11,6 +11,7 @@
 #define KEEPVIP_SETTINGS_H
 
 #include "ipaddr.h"
+#include "log.h"
 
 #include <net/if.h>
 #include <stdbool.h>
@@ -27,8 +28,6 @@
 #define SETTINGS_ERR_LEN 512
 
 enum vrrp_mode { VRRP_MODE_AUTO = 0, VRRP_MODE_UNICAST, VRRP_MODE_MULTICAST };
-enum log_format { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON };
-enum log_level { LOG_LEVEL_ERROR = 0, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 enum check_kind { CHECK_TCP = 0, CHECK_HTTP, CHECK_SCRIPT };
 
 struct vip {

@@ -5,10 +5,11 @@
 #ifndef KEEPVIP_LOG_H
 #define KEEPVIP_LOG_H
 
-#include "settings.h"
-
 #include <stdbool.h>
 #include <stdint.h>
+
+enum log_format { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON };
+enum log_level { LOG_LEVEL_ERROR = 0, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
 void log_setup(enum log_format format, enum log_level level);
 

@@ -3,7 +3,7 @@
 #ifndef KEEPVIP_DAEMON_H
 #define KEEPVIP_DAEMON_H
 
-#include "../adapters/adapter.h"
+#include "adapter.h"
 #include "settings.h"
 
 /* Loads the settings again from every source (SIGHUP). known: the running adapter's last

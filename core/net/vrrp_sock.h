@@ -7,7 +7,7 @@
 #define KEEPVIP_VRRP_SOCK_H
 
 #include "ipaddr.h"
-#include "vrrp_wire.h"
+#include "vrrp_ip.h"
 
 #include <stddef.h>
 #include <stdint.h>

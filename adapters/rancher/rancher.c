@@ -12,12 +12,12 @@
  *
  * Answers become a discovery in rancher_parse.c; a bad answer fails the whole read, so the
  * running peers stay as they were (adapter.c keeps them and backs off). */
-#include "adapter.h"
+#include "rancher.h"
 #include "rancher_parse.h"
 
-#include "../core/http.h"
-#include "../core/log.h"
-#include "../core/loop.h"
+#include "http.h"
+#include "log.h"
+#include "loop.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -7,13 +7,12 @@
 #define KEEPVIP_VRRP_WIRE_H
 
 #include "ipaddr.h"
+#include "vrrp_ip.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define VRRP_PROTO 112          /* IANA protocol number, RFC 5798 §5.1.1.4 */
-#define VRRP_TTL 255            /* RFC 5798 §5.1.1.3 / §5.1.2.3 */
 #define VRRP_TYPE_ADVERT 1      /* RFC 5798 §5.2.2: the only type */
 #define VRRP_MAX_ADDRS 255      /* Count IPvX Addr is 8 bits */
 #define VRRP_HEADER_LEN 8
@@ -36,14 +35,6 @@ struct vrrp_advert {
 				   * group as pseudo-header destination (old keepalived form) */
 	sa_family_t family;       /* AF_INET or AF_INET6: the family of the addresses */
 	struct ip_addr addrs[VRRP_MAX_ADDRS];
-};
-
-/* What the receive path knows besides the bytes. */
-struct vrrp_rx_meta {
-	sa_family_t family;       /* of the carrying IP packet */
-	uint8_t ttl;              /* IPv4 TTL or IPv6 hop limit */
-	struct ip_addr src;       /* IP source */
-	struct ip_addr dst;       /* IP destination (the group, or our unicast address) */
 };
 
 /* Why a packet was dropped. Each reason has its own counter (see vrrp_reject_name()). */

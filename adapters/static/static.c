@@ -1,9 +1,9 @@
 /* static.c — the static adapter: peers from KEEPVIP_PEERS, or from KEEPVIP_PEERS_FILE, which
  * is watched with inotify so that a peer can be added or removed while keepvip runs.
  * The file holds addresses separated by commas, spaces or newlines; '#' starts a comment. */
-#include "adapter.h"
+#include "static.h"
 
-#include "../core/loop.h"
+#include "loop.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,0 +1,30 @@
+/* registry.c — the adapters built in: one line each, in auto-detection order. */
+#include "registry.h"
+
+#include "rancher.h"
+#include "static.h"
+
+#include <string.h>
+
+static const struct adapter_ops *const registry[] = {
+	&adapter_rancher_ops,
+	&adapter_static_ops, /* always applies: last */
+};
+
+const struct adapter_ops *const *adapter_registry(size_t *n)
+{
+	*n = sizeof(registry) / sizeof(registry[0]);
+	return registry;
+}
+
+const struct adapter_ops *adapter_select(const char *name, const struct adapter_ctx *ctx)
+{
+	size_t n = sizeof(registry) / sizeof(registry[0]);
+	bool automatic = name == NULL || name[0] == '\0' || strcmp(name, "auto") == 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (automatic ? registry[i]->detect(ctx) > 0 : strcmp(registry[i]->name, name) == 0)
+			return registry[i];
+	}
+	return NULL;
+}

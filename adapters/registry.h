@@ -1,0 +1,16 @@
+/* registry.h — every adapter built in, in auto-detection order (registry.c). The app asks it
+ * for an adapter by name or by detection; nothing else names an adapter. */
+#ifndef KEEPVIP_REGISTRY_H
+#define KEEPVIP_REGISTRY_H
+
+#include "adapter.h"
+
+#include <stddef.h>
+
+/* The adapters, orchestrators first and static (it always applies) last; *n gets the count. */
+const struct adapter_ops *const *adapter_registry(size_t *n);
+
+/* Finds the ops for name ("auto", "" or NULL run detect() in order). NULL when unknown. */
+const struct adapter_ops *adapter_select(const char *name, const struct adapter_ctx *ctx);
+
+#endif
