@@ -39,6 +39,7 @@ struct status_server {
 	bool ipv6;
 	char addr[HOST_LEN + 16];  /* as configured, for messages */
 	int epoll_fd;              /* MHD's, watched on the loop; -1 when not added */
+	bool at_limit;             /* MHD held CONNECTION_LIMIT connections at its last run */
 	struct loop_timer timer;   /* MHD_get_timeout */
 	status_view_fn get_view;
 	void *arg;
@@ -210,10 +211,28 @@ static void schedule(struct status_server *s)
 		log_warn(LOG_SCOPE, "status server: cannot arm its timer: out of memory");
 }
 
+static unsigned current_connections(struct status_server *s)
+{
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return info != NULL ? info->num_connections : 0;
+}
+
+/* At CONNECTION_LIMIT, MHD takes its listening socket out of its epoll set; it puts it back
+ * at the start of the MHD_run after the one that freed a slot. When nothing else is going on
+ * (the last held connection just closed) no event would ever bring that run, and the server
+ * would stop answering for good: so leaving the limit asks for one more run at once. */
 static void run_mhd(struct status_server *s)
 {
 	if (MHD_run(s->mhd) != MHD_YES)
 		log_warn(LOG_SCOPE, "status server: MHD_run failed");
+	bool was_at_limit = s->at_limit;
+	s->at_limit = current_connections(s) >= CONNECTION_LIMIT;
+	if (was_at_limit && !s->at_limit) {
+		if (loop_timer_arm(s->loop, &s->timer, loop_now_us()) == 0)
+			return;
+		log_warn(LOG_SCOPE, "status server: cannot arm its timer: out of memory");
+	}
 	schedule(s);
 }
 
