@@ -11,6 +11,7 @@
  * The walk follows the fixed schema above and never recurses into arbitrary nodes, so
  * anchors and aliases (even self-referencing ones) cannot make it loop or blow up. */
 #include "settings_yaml.h"
+#include "yaml_depth.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -369,8 +370,14 @@ static int load_document(const char *text, size_t len, const char *path, yaml_do
 {
 	yaml_parser_t parser;
 	yaml_document_t extra;
-	int rc = 0;
+	struct origin deep = { .level = LEVEL_YAML, .source = path };
+	int rc = yaml_depth_exceeded(text, len, YAML_DEPTH_MAX, &deep.line, &deep.col);
 
+	if (rc == -ENOMEM)
+		return settings_origin_error(err, err_len, NULL, "%s: out of memory", path);
+	if (rc > 0)
+		return settings_origin_error(err, err_len, &deep, "nested deeper than %d levels",
+					     YAML_DEPTH_MAX);
 	if (!yaml_parser_initialize(&parser))
 		return settings_origin_error(err, err_len, NULL, "%s: out of memory", path);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);

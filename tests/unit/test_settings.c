@@ -540,6 +540,28 @@ static void test_yaml_shape_errors(void **state)
 	assert_true(strncmp(err, YAML_PATH ":", strlen(YAML_PATH ":")) == 0);
 }
 
+/* Nesting is bounded before libyaml builds the document: its time grows with the square of
+ * the flow depth, and a reload parses on the event loop. A megabyte of "[" (hours for libyaml
+ * alone) is refused at the first level too deep, at once; the deepest allowed still loads. */
+static void test_yaml_nesting_is_bounded(void **state)
+{
+	(void)state;
+	enum { DEEP = 1024 * 1024 };
+	char *deep = malloc(DEEP + 1);
+	assert_non_null(deep);
+	memset(deep, '[', DEEP);
+	deep[DEEP] = '\0';
+	LOAD_FAILS(load_yaml(deep), YAML_PATH ":1:17: nested deeper than 16 levels");
+	free(deep);
+
+	LOAD_FAILS(load_yaml("vips: 10.0.0.1\nchecks: [{a: [[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]}]\n"),
+		   YAML_PATH ":2:27: nested deeper than 16 levels");
+	/* 16 levels: past the bound check, refused by the settings themselves */
+	assert_int_equal(load_yaml("vips: 10.0.0.1\nchecks: [{a: [[[[[[[[[[[[[1]]]]]]]]]]]]]}]\n"),
+			 -EINVAL);
+	assert_non_null(strstr(err, YAML_PATH ":2:11: a: unknown key"));
+}
+
 static void test_bad_bool(void **state)
 {
 	(void)state;
@@ -918,6 +940,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_needs_version_3),
 		cmocka_unit_test(test_yaml_unknown_and_duplicate_keys),
 		cmocka_unit_test(test_yaml_shape_errors),
+		cmocka_unit_test(test_yaml_nesting_is_bounded),
 		cmocka_unit_test(test_bad_bool),
 		cmocka_unit_test(test_missing_vips),
 		cmocka_unit_test(test_bad_vips),
