@@ -188,11 +188,10 @@ enum vrrp_reject vrrp_decode(const uint8_t *buf, size_t len, const struct vrrp_r
 	 * malformed too. */
 	if (out->count == 0)
 		return VRRP_REJECT_ADDR_COUNT;
-	size_t needed = expected_len(out->version, out->family, out->count);
-	if (len < needed)
-		return VRRP_REJECT_TOO_SHORT;
-	if (len != needed)
-		return VRRP_REJECT_ADDR_COUNT;
+	if (len < expected_len(out->version, out->family, 1))
+		return VRRP_REJECT_TOO_SHORT; /* not even one address */
+	if (len != expected_len(out->version, out->family, out->count))
+		return VRRP_REJECT_ADDR_COUNT; /* Count says more, or fewer, than the bytes hold */
 
 	out->max_adver_int_cs = decode_interval_cs(buf, out->version);
 	if (out->version == 2)

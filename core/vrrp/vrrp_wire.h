@@ -40,7 +40,7 @@ struct vrrp_advert {
 /* Why a packet was dropped. Each reason has its own counter (see vrrp_reject_name()). */
 enum vrrp_reject {
 	VRRP_ACCEPT = 0,
-	VRRP_REJECT_TOO_SHORT,      /* shorter than header + addresses (+ auth for v2) */
+	VRRP_REJECT_TOO_SHORT,      /* shorter than header + one address (+ auth for v2) */
 	VRRP_REJECT_VERSION,        /* version not 2 or 3, or v2 over IPv6 */
 	VRRP_REJECT_TYPE,           /* type != 1 (RFC 5798 §5.2.2) */
 	VRRP_REJECT_TTL,            /* TTL / hop limit != 255 (RFC 5798 §7.1) */
@@ -61,8 +61,9 @@ const char *vrrp_reject_name(enum vrrp_reject reason);
 /* Decodes one VRRP message. On VRRP_ACCEPT *out is filled; on a reject *out holds the
  * header fields read before the failing check (the rest zeroed). Checks, in order:
  * length >= header (TOO_SHORT), version (v2 only over IPv4), type, TTL, VRID != 0, count != 0
- * (ADDR_COUNT), length < header + count addresses (+ v2 auth) (TOO_SHORT), length > that
- * (ADDR_COUNT), interval != 0, checksum. meta->src and meta->dst must be of meta->family.
+ * (ADDR_COUNT), length >= header + one address (+ v2 auth) (TOO_SHORT), length == header +
+ * count addresses (+ v2 auth) (ADDR_COUNT: a count higher or lower than the addresses
+ * present), interval != 0, checksum. meta->src and meta->dst must be of meta->family.
  * Reads exactly len bytes of buf, never more.
  *
  * Quirks accepted on purpose (see shared/vectors/README.md):

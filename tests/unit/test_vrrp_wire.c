@@ -405,8 +405,9 @@ static void test_reject_count_zero(void **state)
 	}
 }
 
-/* Bytes beyond count addresses (+ v2 auth) are a count/length mismatch; fewer bytes than
- * count promises is a truncation. */
+/* Bytes beyond count addresses (+ v2 auth) are a count/length mismatch, and so is a count
+ * higher than the addresses present; only a message without room for one address is too
+ * short. */
 static void test_reject_count_length_mismatch(void **state)
 {
 	const struct vectors *vs = *state;
@@ -423,7 +424,13 @@ static void test_reject_count_length_mismatch(void **state)
 		memcpy(msg, v->msg, v->len);
 		msg[3] = 2; /* two promised, one present */
 		refresh_checksum(msg, v->len, msg[0] >> 4, &v->meta);
-		expect_reject(msg, v->len, &v->meta, VRRP_REJECT_TOO_SHORT, v->name);
+		expect_reject(msg, v->len, &v->meta, VRRP_REJECT_ADDR_COUNT, v->name);
+		msg[3] = 255; /* the most a count can promise */
+		refresh_checksum(msg, v->len, msg[0] >> 4, &v->meta);
+		expect_reject(msg, v->len, &v->meta, VRRP_REJECT_ADDR_COUNT, v->name);
+		msg[3] = 1; /* one promised, the message cut inside it */
+		expect_reject(msg, v->len - alen + 1 - (msg[0] >> 4 == 2 ? 8 : 0), &v->meta,
+			      VRRP_REJECT_TOO_SHORT, v->name);
 	}
 }
 
