@@ -169,6 +169,26 @@ static json_t *json_last_transition(const struct instance *inst, int64_t now_uni
 			 "reason", json_text(inst->last_reason));
 }
 
+static json_t *json_vrid_conflict(const struct vrid_conflict *c, int64_t now_unix_ms)
+{
+	if (!c->active)
+		return json_null();
+	json_t *claims = json_array();
+	for (size_t i = 0; claims != NULL && i < c->count && i < VRID_CONFLICT_SHOWN; i++) {
+		if (json_array_append_new(claims, json_addr(&c->claims[i])) < 0) {
+			json_decref(claims);
+			claims = NULL;
+		}
+	}
+	int64_t ago = now_unix_ms - c->last_unix_ms;
+	return json_pack("{s:o, s:i, s:i, s:o, s:I}",
+			 "from", json_addr(&c->from),
+			 "priority", (int)c->priority,
+			 "count", (int)c->count,
+			 "addresses", claims,
+			 "ago_ms", (json_int_t)(ago > 0 ? ago : 0));
+}
+
 static json_t *json_counters(const struct instance_counters *c)
 {
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}",
@@ -198,7 +218,7 @@ static json_t *json_instance(const struct instance *inst, int64_t now_unix_ms)
 				"priority",
 				"configured", (int)inst->cfg->priority,
 				"effective", (int)inst->fsm.cfg.priority);
-	json_t *more = json_pack("{s:o, s:b, s:i, s:o, s:o, s:b, s:b, s:i, s:o, s:o, s:o}",
+	json_t *more = json_pack("{s:o, s:b, s:i, s:o, s:o, s:b, s:b, s:i, s:o, s:o, s:o, s:o}",
 				 "master", json_addr(master),
 				 "master_is_self", master_is_self,
 				 "master_priority", (int)master_priority,
@@ -208,6 +228,7 @@ static json_t *json_instance(const struct instance *inst, int64_t now_unix_ms)
 				 "check_fault", inst->check_fault,
 				 "check_penalty", (int)inst->check_penalty,
 				 "last_transition", json_last_transition(inst, now_unix_ms),
+				 "vrid_conflict", json_vrid_conflict(&inst->vrid_conflict, now_unix_ms),
 				 "checks", json_checks(inst),
 				 "counters", json_counters(&inst->counters));
 	if (obj == NULL || more == NULL || json_object_update(obj, more) < 0) {
@@ -361,6 +382,21 @@ static void put_priority(FILE *out, const struct status_view *view)
 		put_sample(out, "keepvip_priority",
 			   LABELS({ "instance", inst->cfg->name }, { "kind", "effective" }),
 			   inst->fsm.cfg.priority);
+	}
+}
+
+static void put_vrid_conflict(FILE *out, const struct status_view *view)
+{
+	put_header(out, "keepvip_vrid_conflict", "gauge",
+		   "1 while adverts of another VRRP group (other addresses) arrive on this "
+		   "instance's VRID, until a minute passes without one.");
+	for (size_t i = 0; i < view->n_instances; i++) {
+		const struct instance *inst = &view->instances[i];
+		char vrid[4];
+		snprintf(vrid, sizeof(vrid), "%u", inst->cfg->vrid);
+		put_sample(out, "keepvip_vrid_conflict",
+			   LABELS({ "instance", inst->cfg->name }, { "vrid", vrid }),
+			   inst->vrid_conflict.active ? 1 : 0);
 	}
 }
 
@@ -527,6 +563,7 @@ char *status_render_metrics(const struct status_view *view, size_t *len)
 	put_daemon(out, view);
 	put_instance_state(out, view);
 	put_priority(out, view);
+	put_vrid_conflict(out, view);
 	put_instance_counters(out, view);
 	put_rejects(out, view);
 	put_checks(out, view);

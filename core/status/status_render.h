@@ -14,6 +14,8 @@
  *                   "vips": ["A/P", ...], "peers": [ADDRESS, ...],
  *                   "link_down", "check_fault", "check_penalty",
  *                   "last_transition": {"from", "to", "unix_ms", "ago_ms", "reason"} or null,
+ *                   "vrid_conflict": {"from", "priority", "count", "addresses", "ago_ms"} or
+ *                                    null (another VRRP group on our VRID, vrid_conflict.h),
  *                   "checks": [{"kind", "label", "healthy", "running", "runs", "failures",
  *                               "last_error", "last_duration_ms"}],
  *                   "counters": {"adverts_sent", "adverts_received", "send_errors",

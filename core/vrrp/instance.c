@@ -116,6 +116,7 @@ int instance_init(struct instance *inst, const struct instance_settings *cfg,
 	loop_timer_init(&inst->fsm_timer, on_fsm_timer, inst);
 	loop_timer_init(&inst->announce_timer, on_announce_timer, inst);
 	log_ratelimit_init(&inst->reject_log, REJECT_LOG_INTERVAL_US, REJECT_LOG_BURST);
+	vrid_conflict_init(&inst->vrid_conflict, loop, cfg->name);
 	if (cfg->peers_set)
 		peer_set_build(&inst->peers, cfg->peers, cfg->n_peers, cfg->family, own, n_own);
 
@@ -442,6 +443,15 @@ void instance_on_advert(struct instance *inst, const struct vrrp_advert *adv,
 		instance_count_reject(inst, reason, meta);
 		return;
 	}
+	/* RFC 5798 §7.1: addresses that are not ours are another group's, dropped unless the
+	 * address owner (priority 255) sent them; logged by vrid_conflict_seen, not here. */
+	if (vrid_conflict_addresses_differ(inst->cfg, adv)) {
+		vrid_conflict_seen(&inst->vrid_conflict, inst->cfg, adv, meta);
+		if (adv->priority != VRRP_PRIO_OWNER) {
+			inst->counters.rejects[VRRP_REJECT_VRID_CONFLICT]++;
+			return;
+		}
+	}
 	inst->counters.adverts_received++;
 	note_checksum_form(inst, adv, meta);
 	struct vrrp_event ev = {
@@ -554,6 +564,7 @@ void instance_cleanup(struct instance *inst)
 		return;
 	loop_timer_cancel(inst->loop, &inst->fsm_timer);
 	loop_timer_cancel(inst->loop, &inst->announce_timer);
+	vrid_conflict_cleanup(&inst->vrid_conflict);
 	check_runner_free(inst->checks);
 	inst->checks = NULL;
 	notifier_free(inst->notifier);

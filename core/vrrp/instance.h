@@ -10,6 +10,7 @@
 #include "loop.h"
 #include "peers.h"
 #include "settings.h"
+#include "vrid_conflict.h"
 #include "vrrp_fsm.h"
 #include "vrrp_sock.h"
 #include "vrrp_wire.h"
@@ -72,6 +73,7 @@ struct instance {
 	char last_reason[128];
 	struct instance_counters counters;
 	struct log_ratelimit reject_log;
+	struct vrid_conflict vrid_conflict; /* another VRRP group's adverts on our VRID */
 };
 
 /* Sets up inst for cfg on iface; nothing is sent. own: this host's addresses, dropped from

@@ -48,6 +48,7 @@ static const char *const reject_names[VRRP_REJECT__COUNT] = {
 	[VRRP_REJECT_UNKNOWN_PEER] = "unknown_peer",
 	[VRRP_REJECT_INTERVAL_MISMATCH] = "interval_mismatch",
 	[VRRP_REJECT_OWN] = "own",
+	[VRRP_REJECT_VRID_CONFLICT] = "vrid_conflict",
 };
 
 const char *vrrp_reject_name(enum vrrp_reject reason)

@@ -52,6 +52,8 @@ enum vrrp_reject {
 	VRRP_REJECT_UNKNOWN_PEER,   /* unicast mode, source not a known peer (set by the caller) */
 	VRRP_REJECT_INTERVAL_MISMATCH, /* v2: interval differs from ours (RFC 3768 §7.1) (caller) */
 	VRRP_REJECT_OWN,            /* our own advert looped back (set by the caller) */
+	VRRP_REJECT_VRID_CONFLICT,  /* addresses not ours, not from the owner: another group on
+				     * our VRID (RFC 5798 §7.1) (set by the caller) */
 	VRRP_REJECT__COUNT
 };
 

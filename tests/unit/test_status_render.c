@@ -113,6 +113,14 @@ static void fill_backup(struct instance *inst, struct instance_settings *cfg, st
 	set_addr(&inst->fsm.master_addr, "10.0.0.12");
 	inst->fsm.master_priority = 200;
 	/* never changed state: no last transition */
+	/* another group on VRID 52, seen 2 s ago */
+	inst->vrid_conflict.active = true;
+	set_addr(&inst->vrid_conflict.from, "10.0.0.77");
+	inst->vrid_conflict.priority = 200;
+	inst->vrid_conflict.count = 2;
+	set_addr(&inst->vrid_conflict.claims[0], "10.0.0.200");
+	set_addr(&inst->vrid_conflict.claims[1], "10.0.0.201");
+	inst->vrid_conflict.last_unix_ms = NOW_MS - 2000;
 }
 
 /* A name with every character the exposition format escapes, and a reason that is not
@@ -296,6 +304,15 @@ static void test_json_backup_and_odd_instances(void **state)
 	const json_t *odd = instance_at(root, 2);
 
 	assert_json_str(backup, "state", "BACKUP");
+	const json_t *conflict = json_object_get(backup, "vrid_conflict");
+	assert_json_str(conflict, "from", "10.0.0.77");
+	assert_json_int(conflict, "priority", 200);
+	assert_json_int(conflict, "count", 2);
+	assert_json_int(conflict, "ago_ms", 2000);
+	const json_t *claimed = json_object_get(conflict, "addresses");
+	assert_int_equal(json_array_size(claimed), 2);
+	assert_string_equal(json_string_value(json_array_get(claimed, 1)), "10.0.0.201");
+	assert_true(json_is_null(json_object_get(instance_at(root, 0), "vrid_conflict")));
 	assert_json_str(backup, "mode", "multicast");
 	assert_json_str(backup, "master", "10.0.0.12");
 	assert_true(json_is_false(json_object_get(backup, "master_is_self")));
@@ -431,6 +448,8 @@ static void test_metrics_values(void **state)
 	assert_line(text, "keepvip_check_healthy{instance=\"VI_51\",check=\"tcp:1#2\"} 1");
 	assert_line(text, "keepvip_check_runs_total{instance=\"VI_51\",check=\"tcp:1\"} 7");
 	assert_line(text, "keepvip_check_failures_total{instance=\"VI_51\",check=\"tcp:1\"} 5");
+	assert_line(text, "keepvip_vrid_conflict{instance=\"VI_51\",vrid=\"51\"} 0");
+	assert_line(text, "keepvip_vrid_conflict{instance=\"VI_52\",vrid=\"52\"} 1");
 	assert_line(text, "keepvip_adapter_updates_total{adapter=\"static\"} 3");
 	assert_line(text, "keepvip_adapter_errors_total{adapter=\"static\"} 1");
 	/* quote, backslash and line feed escaped */
