@@ -298,11 +298,18 @@ static void master_advert(struct vrrp_fsm *fsm, const struct vrrp_event *ev, uin
 
 	/* "If the Priority in the ADVERTISEMENT is zero, then: Send an ADVERTISEMENT, Reset
 	 * the Adver_Timer to Advertisement_Interval". */
-	if (ev->adv_priority == VRRP_PRIO_STOP || !sender_outranks_us(fsm, ev)) {
-		/* A lower (or equal with smaller address) master is discarded by the RFC;
-		 * like keepalived we also advertise at once to reassert ourselves, so the
-		 * other node steps down now rather than at its next Adver_Timer. */
+	if (ev->adv_priority == VRRP_PRIO_STOP) {
 		master_send_advert(fsm, now_us, out);
+		return;
+	}
+	if (!sender_outranks_us(fsm, ev)) {
+		/* A lower (or equal with smaller address) master is discarded by the RFC. Two
+		 * masters means a split brain just healed: like keepalived we advertise at once,
+		 * so the other steps down now rather than at its next Adver_Timer, and announce
+		 * the VIPs again (keepalived's garp_lower_prio_repeat), since the switches and
+		 * hosts may have learnt the other master's MAC meanwhile. */
+		master_send_advert(fsm, now_us, out);
+		out->flags |= VRRP_ACT_ANNOUNCE;
 		return;
 	}
 	/* Cancel Adver_Timer, learn Master_Adver_Interval (v3), Master_Down_Timer = MDI

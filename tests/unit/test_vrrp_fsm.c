@@ -424,8 +424,9 @@ static void test_master_hears_lower_priority(void **state)
 	r.now += 30 * MS;
 	send_advert(&r, 50, 100 * MS, "10.0.0.200");
 	assert_int_equal(r.fsm.state, VRRP_STATE_MASTER);
-	/* Reassert at once (keepalived's behaviour) and restart Adver_Timer. */
-	assert_int_equal(r.act.flags, VRRP_ACT_SEND_ADVERT);
+	/* A healed split brain: reassert at once and announce the VIPs again (keepalived's
+	 * behaviour), restart Adver_Timer. */
+	assert_int_equal(r.act.flags, VRRP_ACT_SEND_ADVERT | VRRP_ACT_ANNOUNCE);
 	assert_int_equal(vrrp_fsm_next_deadline(&r.fsm), r.now + 100 * MS);
 }
 
@@ -465,7 +466,7 @@ static void test_master_tie_lower_address_loses(void **state)
 	r.now += 10 * MS;
 	send_advert(&r, 100, 100 * MS, "10.0.0.10");
 	assert_int_equal(r.fsm.state, VRRP_STATE_MASTER);
-	assert_int_equal(r.act.flags, VRRP_ACT_SEND_ADVERT);
+	assert_int_equal(r.act.flags, VRRP_ACT_SEND_ADVERT | VRRP_ACT_ANNOUNCE);
 	/* Compared as numbers, not as text: 10.0.0.9 < 10.0.0.11. */
 	send_advert(&r, 100, 100 * MS, "10.0.0.9");
 	assert_int_equal(r.fsm.state, VRRP_STATE_MASTER);
