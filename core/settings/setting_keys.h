@@ -68,10 +68,10 @@ enum setting_kind {
 };
 
 struct setting_key_info {
-	/* The env name. An adapter setting whose usual name has no KEEPVIP_ prefix (POD_NAME,
-	 * NODE_NAME, DOCKER_HOST, MARATHON_APP_ID, ...) gets a KEEPVIP_ env name and that usual
-	 * name as its alias: both are read, KEEPVIP_ first, so that one rule covers flags and
-	 * YAML keys too (--pod-name, pod_name). */
+	/* The env name. An adapter setting whose usual name has no KEEPVIP_ prefix (one set by
+	 * the orchestrator or by another tool's convention: adapter.h lists them) gets a
+	 * KEEPVIP_ env name and that usual name as its alias: both are read, KEEPVIP_ first, and
+	 * its flag and YAML key follow the KEEPVIP_ name like every other setting's. */
 	const char *env;
 	const char *alias;   /* another env name read for it, or NULL */
 	const char *yaml;    /* the YAML key within its mapping; NULL for a check's target, whose

@@ -69,7 +69,7 @@ struct adapter_setting {
 struct settings {
 	struct instance_settings instances[SETTINGS_MAX_INSTANCES];
 	size_t n_instances;            /* first member after the array: settings_clear/copy rely on it */
-	char orchestrator[SETTINGS_NAME_LEN]; /* auto, static, rancher, kubernetes, swarm, marathon */
+	char orchestrator[SETTINGS_NAME_LEN]; /* "auto" or an adapter's name (inputs) */
 	char status_addr[SETTINGS_NAME_LEN];  /* "127.0.0.1:9650" or "off" */
 	enum log_format log_format;
 	enum log_level log_level;
@@ -83,7 +83,7 @@ struct settings {
 typedef const char *(*settings_lookup_fn)(const char *env_name, void *ctx);
 
 struct settings_source {
-	const char *name;            /* "env", "flag", "adapter rancher" — used in messages */
+	const char *name;            /* "env", "flag", "adapter NAME" — used in messages */
 	settings_lookup_fn lookup;
 	void *ctx;
 };
