@@ -139,8 +139,8 @@ static int add_peer(struct errbuf *e, const struct raw_value *item, const char *
 		return settings_origin_error(e->buf, e->len, &item->at,
 					     "%s is %s but the VIPs are %s: peers must be of the "
 					     "VIPs' family",
-					     settings_quoted(token, q, sizeof(q)), family_name(addr.family),
-					     family_name(inst->family));
+					     settings_quoted(token, q, sizeof(q)),
+					     family_name(addr.family), family_name(inst->family));
 	for (size_t i = 0; i < inst->n_peers; i++)
 		if (ip_addr_equal(&inst->peers[i], &addr))
 			return 0; /* listed twice: harmless, kept once */
@@ -241,7 +241,8 @@ static int resolve_advert(struct errbuf *e, const struct raw_instance *ri,
 	if (!settings_parse_number(v->text, &ms) || ms < min || ms > max || ms % step != 0) {
 		if (v3)
 			return settings_value_error(e, v, "a multiple of 10 between 10 and 40950");
-		return settings_value_error(e, v, "whole seconds between 1000 and 255000 (VRRP version 2)");
+		return settings_value_error(e, v, "whole seconds between 1000 and 255000 (VRRP "
+					    "version 2)");
 	}
 	inst->advert_ms = (uint32_t)ms;
 	return 0;
@@ -257,8 +258,8 @@ static int resolve_interface(struct errbuf *e, const struct raw_instance *ri,
 		return 0;
 	if (!settings_valid_ifname(v->text))
 		return settings_value_error(e, v,
-				   "\"auto\" or an interface name (1 to 15 characters, no '/', "
-				   "':' or blank)");
+					    "\"auto\" or an interface name (1 to 15 characters, no "
+					    "'/', ':' or blank)");
 	snprintf(inst->interface, sizeof(inst->interface), "%s", v->text);
 	return 0;
 }
@@ -282,7 +283,8 @@ static int resolve_name(struct errbuf *e, const struct raw_instance *ri,
 	for (size_t i = 0; ok && i < len; i++)
 		ok = valid_name_char(v->text[i]);
 	if (!ok)
-		return settings_value_error(e, v, "a name of 1 to 63 letters, digits, '_', '-' or '.'");
+		return settings_value_error(e, v,
+					    "a name of 1 to 63 letters, digits, '_', '-' or '.'");
 	snprintf(inst->name, sizeof(inst->name), "%s", v->text);
 	return 0;
 }
@@ -313,8 +315,9 @@ static int resolve_check_target(struct errbuf *e, const struct raw_check *rc,
 	case CHECK_HTTP:
 		if (strlen(v->text) >= sizeof(check->target) || !settings_valid_url(v->text))
 			return settings_value_error(e, v,
-					   "an http:// or https:// URL (at most %zu characters)",
-					   sizeof(check->target) - 1);
+						    "an http:// or https:// URL (at most %zu "
+						    "characters)",
+						    sizeof(check->target) - 1);
 		return settings_resolve_text(e, v, check->target, sizeof(check->target));
 	case CHECK_SCRIPT:
 		return settings_resolve_text(e, v, check->target, sizeof(check->target));
@@ -337,20 +340,22 @@ static int resolve_check(struct errbuf *e, const struct raw_instance *ri,
 {
 	int err = resolve_check_target(e, rc, check);
 	if (err == 0)
-		err = settings_resolve_uint(e, tuning_value(ri, rc, TUNE_INTERVAL_MS), MIN_CHECK_MS,
-				   MAX_CHECK_MS, DEFAULT_CHECK_INTERVAL_MS, &check->interval_ms);
+		err = settings_resolve_uint(e, tuning_value(ri, rc, TUNE_INTERVAL_MS),
+					    MIN_CHECK_MS, MAX_CHECK_MS, DEFAULT_CHECK_INTERVAL_MS,
+					    &check->interval_ms);
 	if (err == 0)
-		err = settings_resolve_uint(e, tuning_value(ri, rc, TUNE_TIMEOUT_MS), MIN_CHECK_MS,
-				   MAX_CHECK_MS, check->interval_ms, &check->timeout_ms);
+		err = settings_resolve_uint(e, tuning_value(ri, rc, TUNE_TIMEOUT_MS),
+					    MIN_CHECK_MS, MAX_CHECK_MS, check->interval_ms,
+					    &check->timeout_ms);
 	if (err == 0)
 		err = settings_resolve_uint(e, tuning_value(ri, rc, TUNE_RISE), 1, MAX_RISE_FALL,
-				   DEFAULT_CHECK_RISE, &check->rise);
+					    DEFAULT_CHECK_RISE, &check->rise);
 	if (err == 0)
 		err = settings_resolve_uint(e, tuning_value(ri, rc, TUNE_FALL), 1, MAX_RISE_FALL,
-				   DEFAULT_CHECK_FALL, &check->fall);
+					    DEFAULT_CHECK_FALL, &check->fall);
 	if (err == 0)
-		err = settings_resolve_uint(e, tuning_value(ri, rc, TUNE_WEIGHT), 0, MAX_CHECK_WEIGHT, 0,
-				   &check->weight);
+		err = settings_resolve_uint(e, tuning_value(ri, rc, TUNE_WEIGHT), 0,
+					    MAX_CHECK_WEIGHT, 0, &check->weight);
 	return err;
 }
 
@@ -407,27 +412,28 @@ int settings_resolve_instance(struct errbuf *e, const struct raw_instance *ri,
 		rc = resolve_vrid(e, ri, inst);
 	if (rc == 0)
 		rc = settings_resolve_u8(e, &ri->values[SK_PRIORITY], 1, 254, DEFAULT_PRIORITY,
-				&inst->priority);
+					 &inst->priority);
 	if (rc == 0)
 		rc = resolve_advert(e, ri, inst);
 	if (rc == 0)
 		rc = settings_resolve_bool(e, &ri->values[SK_PREEMPT], true, &inst->preempt);
 	if (rc == 0)
-		rc = settings_resolve_uint(e, &ri->values[SK_PREEMPT_DELAY_MS], 0, MAX_PREEMPT_DELAY_MS, 0,
-				  &inst->preempt_delay_ms);
+		rc = settings_resolve_uint(e, &ri->values[SK_PREEMPT_DELAY_MS], 0,
+					   MAX_PREEMPT_DELAY_MS, 0, &inst->preempt_delay_ms);
 	if (rc == 0)
 		rc = resolve_interface(e, ri, inst);
 	if (rc == 0)
 		rc = settings_resolve_choice(e, &ri->values[SK_MODE], settings_mode_names,
 					     COUNT_OF(settings_mode_names),
-				    "one of auto, unicast, multicast", VRRP_MODE_AUTO, &mode);
+					     "one of auto, unicast, multicast", VRRP_MODE_AUTO, &mode);
 	inst->mode = (enum vrrp_mode)mode;
 	if (rc == 0)
 		rc = resolve_peers(e, ri, inst);
 	if (rc == 0)
 		rc = resolve_checks(e, ri, inst);
 	if (rc == 0)
-		rc = settings_resolve_text(e, &ri->values[SK_NOTIFY], inst->notify, sizeof(inst->notify));
+		rc = settings_resolve_text(e, &ri->values[SK_NOTIFY], inst->notify,
+					   sizeof(inst->notify));
 	if (rc == 0)
 		rc = resolve_name(e, ri, inst);
 	return rc;

@@ -1010,7 +1010,8 @@ static void test_adapter_key_errors(void **state)
 	LOAD_FAILS(load_yaml("vips: [10.0.0.1]\nfake_url: ftp://x\n"),
 		   YAML_PATH ":2:11: fake_url: must be a comma list of http:// or https:// URLs "
 			     "(at most 511 characters)");
-	LOAD_FAILS(load_env(KV({ "KEEPVIP_VIPS", "10.0.0.1" }, { "KEEPVIP_FAKE_URL", "http://a,,http://b" })),
+	LOAD_FAILS(load_env(KV({ "KEEPVIP_VIPS", "10.0.0.1" },
+			      { "KEEPVIP_FAKE_URL", "http://a,,http://b" })),
 		   "env KEEPVIP_FAKE_URL: \"http://a,,http://b\" is not a comma list of http:// or "
 		   "https:// URLs (at most 511 characters)");
 	/* the table's own rule, naming the source and place of the value given */
