@@ -44,13 +44,23 @@ typedef void (*adapter_update_fn)(void *arg, const struct adapter_discovery *dis
 /* What an adapter may use. */
 struct adapter_ctx {
 	struct loop *loop;               /* NULL for one-shot use (keepvip peers) */
-	const struct settings *settings; /* effective settings (peers_file, ...) */
-	settings_lookup_fn env;          /* the process environment (endpoints, tokens) */
+	const struct settings *settings; /* effective settings: settings_get for the adapter's */
+	settings_lookup_fn env;          /* the process environment (not for settings) */
 	void *env_ctx;
 };
 
 struct adapter_ops {
 	const char *name;  /* "static", "rancher", ... as in KEEPVIP_ORCHESTRATOR */
+
+	/* The adapter's own settings (setting_keys.h): each key's env name, alias, YAML key,
+	 * flag, kind and secrecy, and its rules across them (no I/O). The app hands every
+	 * adapter's table to the settings layer, so env, flags, YAML and `keepvip check` cover
+	 * them; the adapter reads them with settings_get(ctx->settings, ENV_NAME), never getenv.
+	 * Names the orchestrator or another tool sets without KEEPVIP_ (POD_NAME, NODE_NAME,
+	 * DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, MARATHON_APP_ID, MESOS_TASK_ID,
+	 * HOST) are keys too: env KEEPVIP_POD_NAME with alias POD_NAME (flag --pod-name, YAML
+	 * pod_name). Global keys only. NULL: none. */
+	const struct settings_table *settings;
 
 	/* 1 when this adapter applies here (auto-detection), 0 when not. Cheap: may look at env
 	 * and files, may make one short bounded request before the loop starts. */

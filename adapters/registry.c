@@ -17,6 +17,20 @@ const struct adapter_ops *const *adapter_registry(size_t *n)
 	return registry;
 }
 
+void adapter_registry_settings(struct settings_adapters *out)
+{
+	size_t n = sizeof(registry) / sizeof(registry[0]);
+
+	_Static_assert(sizeof(registry) / sizeof(registry[0]) <= SETTINGS_MAX_ADAPTERS,
+		       "every adapter fits in struct settings_adapters");
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		out->names[out->n_names++] = registry[i]->name;
+		if (registry[i]->settings != NULL)
+			out->tables[out->n_tables++] = registry[i]->settings;
+	}
+}
+
 const struct adapter_ops *adapter_select(const char *name, const struct adapter_ctx *ctx)
 {
 	size_t n = sizeof(registry) / sizeof(registry[0]);

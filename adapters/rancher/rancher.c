@@ -36,6 +36,12 @@
 #define OLD_SERVER_PAUSE_MS 5000u            /* §6: before v0.6.2, wait=true is ignored */
 #define DOCKER_ID_LEN 64
 
+/* Our settings (DESIGN.md, adapter endpoints), read from the loaded settings. */
+#define ENV_METADATA_URL "KEEPVIP_RANCHER_METADATA_URL"
+#define ENV_STACK "KEEPVIP_RANCHER_STACK"
+#define ENV_SERVICE "KEEPVIP_RANCHER_SERVICE"
+#define ENV_MAX_WAIT_S "KEEPVIP_RANCHER_MAX_WAIT_S"
+
 /* ---- the read chain --------------------------------------------------------------------- */
 
 enum read_step {
@@ -101,10 +107,10 @@ static void errf(char *err, size_t err_len, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *env_value(const struct adapter_ctx *ctx, const char *name)
+/* One of our settings, NULL when not given (validated by settings_load: rancher_settings). */
+static const char *setting(const struct adapter_ctx *ctx, const char *name)
 {
-	const char *v = ctx->env != NULL ? ctx->env(name, ctx->env_ctx) : NULL;
-	return v != NULL && v[0] != '\0' ? v : NULL;
+	return settings_get(ctx->settings, name);
 }
 
 /* A path segment or query value, percent-encoded (RFC 3986 unreserved kept). */
@@ -546,7 +552,7 @@ static bool find_docker_id(const char *path, char out[DOCKER_ID_LEN + 1])
 
 static const char *metadata_url(const struct adapter_ctx *ctx)
 {
-	const char *url = env_value(ctx, "KEEPVIP_RANCHER_METADATA_URL");
+	const char *url = setting(ctx, ENV_METADATA_URL);
 	return url != NULL ? url : DEFAULT_METADATA_URL;
 }
 
@@ -588,7 +594,7 @@ static int rancher_detect(const struct adapter_ctx *ctx)
 	struct http_client *http = NULL;
 	char url[SETTINGS_TEXT_LEN + 16], err[HTTP_ERR_LEN];
 
-	if (env_value(ctx, "KEEPVIP_RANCHER_METADATA_URL") != NULL)
+	if (setting(ctx, ENV_METADATA_URL) != NULL)
 		return 1;
 	if (!uses_rancher_dns())
 		return 0;
@@ -605,67 +611,24 @@ static int rancher_detect(const struct adapter_ctx *ctx)
 	return p.status == 200 ? 1 : 0;
 }
 
-static unsigned max_wait_setting(const struct adapter_ctx *ctx, char *err, size_t err_len,
-				 int *rc)
-{
-	const char *text = env_value(ctx, "KEEPVIP_RANCHER_MAX_WAIT_S");
-	char *end;
-	unsigned long v;
-
-	*rc = 0;
-	if (text == NULL)
-		return MAX_WAIT_S_DEFAULT;
-	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 1 || v > MAX_WAIT_S_CAP) {
-		snprintf(err, err_len, "env KEEPVIP_RANCHER_MAX_WAIT_S: \"%.32s\" is not between 1 "
-			 "and %u", text, MAX_WAIT_S_CAP);
-		*rc = -EINVAL;
-	}
-	return (unsigned)v;
-}
-
 static int rancher_create(const struct adapter_ctx *ctx, void **state, char *err,
 			  size_t err_len)
 {
 	const char *url = metadata_url(ctx);
-	const char *stack = env_value(ctx, "KEEPVIP_RANCHER_STACK");
-	const char *service = env_value(ctx, "KEEPVIP_RANCHER_SERVICE");
-	int rc;
+	const char *stack = setting(ctx, ENV_STACK);
+	const char *service = setting(ctx, ENV_SERVICE);
 
-	if ((stack == NULL) != (service == NULL)) {
-		snprintf(err, err_len, "env KEEPVIP_RANCHER_%s is set but KEEPVIP_RANCHER_%s is "
-			 "not: give both, or neither", stack ? "STACK" : "SERVICE",
-			 stack ? "SERVICE" : "STACK");
-		return -EINVAL;
-	}
-	if (strlen(url) >= SETTINGS_TEXT_LEN ||
-	    (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
-		snprintf(err, err_len, "env KEEPVIP_RANCHER_METADATA_URL: \"%.64s\" is not an "
-			 "http:// or https:// URL", url);
-		return -EINVAL;
-	}
-	if (stack != NULL && (strlen(stack) >= RANCHER_NAME_LEN ||
-			      strlen(service) >= RANCHER_NAME_LEN)) {
-		snprintf(err, err_len, "env KEEPVIP_RANCHER_STACK/SERVICE: longer than %d bytes",
-			 RANCHER_NAME_LEN - 1);
-		return -EINVAL;
-	}
 	struct rancher_state *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		snprintf(err, err_len, "rancher adapter: out of memory");
 		return -ENOMEM;
 	}
 	s->ctx = *ctx;
-	s->max_wait_s = max_wait_setting(ctx, err, err_len, &rc);
-	if (rc < 0) {
-		free(s);
-		return rc;
-	}
+	s->max_wait_s = settings_get_uint(ctx->settings, ENV_MAX_WAIT_S, MAX_WAIT_S_DEFAULT);
 	snprintf(s->base_url, sizeof(s->base_url), "%s", url);
 	for (size_t n = strlen(s->base_url); n > 0 && s->base_url[n - 1] == '/'; n--)
 		s->base_url[n - 1] = '\0';
-	if (stack != NULL) {
+	if (stack != NULL && service != NULL) {
 		snprintf(s->stack, sizeof(s->stack), "%s", stack);
 		snprintf(s->service, sizeof(s->service), "%s", service);
 	}
@@ -686,8 +649,43 @@ static void rancher_destroy(void *state)
 	free(s);
 }
 
+/* ---- settings ------------------------------------------------------------------------ */
+
+static const struct setting_key_info rancher_keys[] = {
+	{ .env = ENV_METADATA_URL, .yaml = "rancher_metadata_url", .flag = "rancher-metadata-url",
+	  .scope = SCOPE_GLOBAL, .kind = SETTING_URL },
+	{ .env = ENV_STACK, .yaml = "rancher_stack", .flag = "rancher-stack",
+	  .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT, .max = RANCHER_NAME_LEN - 1 },
+	{ .env = ENV_SERVICE, .yaml = "rancher_service", .flag = "rancher-service",
+	  .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT, .max = RANCHER_NAME_LEN - 1 },
+	/* §6: the long poll's maxWait, capped at 120 by the server */
+	{ .env = ENV_MAX_WAIT_S, .yaml = "rancher_max_wait_s", .flag = "rancher-max-wait-s",
+	  .scope = SCOPE_GLOBAL, .kind = SETTING_UINT, .min = 1, .max = MAX_WAIT_S_CAP },
+};
+
+/* A host-network container must be told both its stack and its service (§5): one without
+ * the other names no service. */
+static int rancher_validate(const struct settings_rules *r)
+{
+	const char *stack = settings_rules_get(r, ENV_STACK);
+	const char *service = settings_rules_get(r, ENV_SERVICE);
+
+	if ((stack == NULL) == (service == NULL))
+		return 0;
+	return settings_rules_fail(r, stack ? ENV_STACK : ENV_SERVICE,
+				   "is set but %s is not: give both, or neither",
+				   stack ? ENV_SERVICE : ENV_STACK);
+}
+
+static const struct settings_table rancher_settings = {
+	.keys = rancher_keys,
+	.n_keys = sizeof(rancher_keys) / sizeof(rancher_keys[0]),
+	.validate = rancher_validate,
+};
+
 const struct adapter_ops adapter_rancher_ops = {
 	.name = "rancher",
+	.settings = &rancher_settings,
 	.detect = rancher_detect,
 	.create = rancher_create,
 	.fetch = rancher_fetch,

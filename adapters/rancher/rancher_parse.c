@@ -341,39 +341,15 @@ static int add_peers(const json_t *list, const char *list_name, const char *stac
 
 /* ---- settings from the service's metadata ----------------------------------------------- */
 
-/* metadata.keepvip key (the YAML key) -> env name, for the settings an operator would want
- * to give once for the whole service. Commands (notify, check_script) are left out: they
- * belong to the container's own environment. */
-static const struct {
-	const char *key;
-	const char *env;
-} metadata_settings[] = {
-	{ "vips", "KEEPVIP_VIPS" },
-	{ "prefix", "KEEPVIP_PREFIX" },
-	{ "interface", "KEEPVIP_INTERFACE" },
-	{ "vrid", "KEEPVIP_VRID" },
-	{ "priority", "KEEPVIP_PRIORITY" },
-	{ "advert_ms", "KEEPVIP_ADVERT_MS" },
-	{ "vrrp_version", "KEEPVIP_VRRP_VERSION" },
-	{ "preempt", "KEEPVIP_PREEMPT" },
-	{ "preempt_delay_ms", "KEEPVIP_PREEMPT_DELAY_MS" },
-	{ "mode", "KEEPVIP_MODE" },
-	{ "instance_name", "KEEPVIP_INSTANCE_NAME" },
-	{ "check_port", "KEEPVIP_CHECK_PORT" },
-	{ "check_url", "KEEPVIP_CHECK_URL" },
-	{ "check_interval_ms", "KEEPVIP_CHECK_INTERVAL_MS" },
-	{ "check_timeout_ms", "KEEPVIP_CHECK_TIMEOUT_MS" },
-	{ "check_rise", "KEEPVIP_CHECK_RISE" },
-	{ "check_fall", "KEEPVIP_CHECK_FALL" },
-	{ "check_weight", "KEEPVIP_CHECK_WEIGHT" },
-};
-
+/* metadata.keepvip key -> env name, through the key registry (setting_keys.h): a key is a
+ * setting's YAML key (version, name, tcp, interval_ms, ...) or its env name without
+ * KEEPVIP_ in lower case (vrrp_version, check_port, ...), among the settings an operator
+ * would give once for the whole service. Peers and commands (notify, the check script)
+ * belong to the container's own environment and are not taken from here. */
 static const char *metadata_env_name(const char *key)
 {
-	for (size_t i = 0; i < sizeof(metadata_settings) / sizeof(metadata_settings[0]); i++)
-		if (strcasecmp(key, metadata_settings[i].key) == 0)
-			return metadata_settings[i].env;
-	return NULL;
+	const struct setting_key_info *info = setting_key_for_override(key);
+	return info != NULL ? info->env : NULL;
 }
 
 /* A scalar as settings text; 1 when v is not a scalar. */
@@ -448,9 +424,7 @@ int rancher_parse_metadata(const struct json_t *metadata, struct adapter_discove
 	size_t n = 0;
 	struct adapter_override found[ADAPTER_MAX_OVERRIDES];
 
-	_Static_assert(sizeof(metadata_settings) / sizeof(metadata_settings[0]) <=
-			       ADAPTER_MAX_OVERRIDES,
-		       "every metadata setting fits in a discovery");
+	_Static_assert(SK_COUNT <= ADAPTER_MAX_OVERRIDES, "every core setting fits in a discovery");
 	if (note_len > 0)
 		note[0] = '\0';
 	if (md == NULL || json_is_null(md))
@@ -481,7 +455,7 @@ int rancher_parse_metadata(const struct json_t *metadata, struct adapter_discove
 					     err_len);
 		if (rc < 0)
 			return rc;
-		n++; /* the table has fewer entries than ADAPTER_MAX_OVERRIDES */
+		n++; /* one per key at most: fewer than ADAPTER_MAX_OVERRIDES */
 	}
 done:
 	memcpy(d->overrides, found, n * sizeof(found[0]));

@@ -66,8 +66,10 @@ int rancher_parse_containers_of(const char *body, size_t len, const char *stack,
 				size_t err_len);
 
 /* The service's metadata map (§7) into overrides: the keys of its "keepvip" map, named like
- * the YAML keys (vrid, priority, advert_ms, check_port, vips, ...), become the matching env
- * names (KEEPVIP_VRID, ...). Numbers, strings and booleans are taken as text; a list of
+ * the settings' YAML keys (vrid, priority, version, name, tcp, http, interval_ms, vips, ...)
+ * or their env names without KEEPVIP_ in lower case (vrrp_version, check_port, ...), become
+ * the matching env names (KEEPVIP_VRID, ...); the key registry (setting_keys.h) says which
+ * settings an adapter may give. Numbers, strings and booleans are taken as text; a list of
  * strings is joined with commas (vips). Unknown keys are named in note and ignored; a value
  * of another type is an error. metadata may be NULL or JSON null (no overrides). note is
  * reset first. Declared

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #define PEERS_FILE_MAX (64 * 1024)
+#define ENV_PEERS_FILE "KEEPVIP_PEERS_FILE"
 
 struct static_state {
 	struct adapter_ctx ctx;
@@ -44,9 +45,10 @@ static int static_create(const struct adapter_ctx *ctx, void **state, char *err,
 	}
 	s->ctx = *ctx;
 	s->inotify_fd = -1;
-	if (ctx->settings != NULL && ctx->settings->peers_file[0] != '\0') {
+	const char *peers_file = settings_get(ctx->settings, ENV_PEERS_FILE);
+	if (peers_file != NULL) {
 		char copy[SETTINGS_TEXT_LEN];
-		snprintf(s->path, sizeof(s->path), "%s", ctx->settings->peers_file);
+		snprintf(s->path, sizeof(s->path), "%s", peers_file);
 		snprintf(copy, sizeof(copy), "%s", s->path);
 		snprintf(s->dir, sizeof(s->dir), "%s", dirname(copy));
 		snprintf(copy, sizeof(copy), "%s", s->path);
@@ -222,8 +224,20 @@ static void static_destroy(void *state)
 	free(s);
 }
 
+/* KEEPVIP_PEERS stays a setting of each instance (pinned peers, core); the file is ours. */
+static const struct setting_key_info static_keys[] = {
+	{ .env = ENV_PEERS_FILE, .yaml = "peers_file", .flag = "peers-file",
+	  .scope = SCOPE_GLOBAL, .kind = SETTING_PATH },
+};
+
+static const struct settings_table static_settings = {
+	.keys = static_keys,
+	.n_keys = sizeof(static_keys) / sizeof(static_keys[0]),
+};
+
 const struct adapter_ops adapter_static_ops = {
 	.name = "static",
+	.settings = &static_settings,
 	.detect = static_detect,
 	.create = static_create,
 	.fetch = static_fetch,

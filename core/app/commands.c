@@ -9,7 +9,6 @@
 #include "settings.h"
 #include "status_client.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -38,11 +37,12 @@ static const char usage[] =
 	"Precedence: flag > env > YAML file > adapter > default.\n";
 
 struct flag {
-	char env_name[64];
+	const char *env_name; /* of the setting, in the key registry */
 	const char *value;
 };
 
 struct cli {
+	struct settings_adapters adapters; /* the adapters' names and settings (registry) */
 	const char *command;
 	const char *config_path;
 	struct flag flags[MAX_FLAGS];
@@ -58,20 +58,26 @@ static const char *flag_lookup(const char *env_name, void *ctx)
 	return NULL;
 }
 
-/* "--advert-ms" -> "KEEPVIP_ADVERT_MS" */
-static int flag_to_env(const char *flag, char *out, size_t len)
+/* KEEPVIP_ORCHESTRATOR's values (auto and the adapters built in) and the adapters' own
+ * settings, from the registry. */
+static void print_orchestrators(const struct settings_adapters *adapters, FILE *out)
 {
-	int n = snprintf(out, len, "KEEPVIP_%s", flag);
-	if (n < 0 || (size_t)n >= len)
-		return -EINVAL;
-	for (char *p = out; *p != '\0'; p++)
-		*p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
-	return 0;
+	const struct setting_key_info *key;
+	char flag[64];
+
+	fputs("orchestrators (--orchestrator): auto", out);
+	for (size_t i = 0; i < adapters->n_names; i++)
+		fprintf(out, ", %s", adapters->names[i]);
+	fputs("\nadapter settings:", out);
+	for (size_t i = 0; (key = setting_adapter_key(adapters, i)) != NULL; i++)
+		fprintf(out, "%s --%s", i ? "," : "", setting_key_flag(key, flag, sizeof(flag)));
+	fputc('\n', out);
 }
 
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
 	memset(cli, 0, sizeof(*cli));
+	adapter_registry_settings(&cli->adapters);
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -108,12 +114,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			cli->config_path = value;
 			continue;
 		}
-		char *env_name = cli->flags[cli->n_flags].env_name;
-		if (cli->n_flags == MAX_FLAGS || flag_to_env(key, env_name, 64) < 0 ||
-		    !settings_is_known_env(env_name)) {
+		/* --advert-ms -> KEEPVIP_ADVERT_MS, --rancher-stack -> KEEPVIP_RANCHER_STACK */
+		const struct setting_key_info *setting = setting_key_by_flag(&cli->adapters, key);
+		if (cli->n_flags == MAX_FLAGS || setting == NULL) {
 			fprintf(stderr, "keepvip: unknown option \"--%s\"\n", key);
 			return -EINVAL;
 		}
+		cli->flags[cli->n_flags].env_name = setting->env;
 		cli->flags[cli->n_flags++].value = value;
 	}
 	if (cli->command == NULL)
@@ -228,6 +235,7 @@ static int load_settings_quiet(struct cli *cli, const struct adapter_ops *runnin
 		.flags = { "flag", flag_lookup, cli },
 		.env = { "env", settings_getenv, NULL },
 		.yaml_text = yaml, .yaml_len = yaml_len, .yaml_path = path,
+		.adapters = &cli->adapters,
 	};
 	out->settings = calloc(1, sizeof(*out->settings));
 	out->first = calloc(1, sizeof(*out->first));
@@ -383,10 +391,12 @@ int keepvip_main(int argc, char **argv)
 	struct cli cli;
 	if (parse_args(argc, argv, &cli) < 0) {
 		fputs(usage, stderr);
+		print_orchestrators(&cli.adapters, stderr);
 		return 2;
 	}
 	if (strcmp(cli.command, "help") == 0) {
 		fputs(usage, stdout);
+		print_orchestrators(&cli.adapters, stdout);
 		return 0;
 	}
 	if (strcmp(cli.command, "version") == 0) {

@@ -10,7 +10,7 @@
 #ifndef KEEPVIP_CHECK_KIND_H
 #define KEEPVIP_CHECK_KIND_H
 
-#include "settings.h"
+#include "check_settings.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,5 +49,8 @@ struct check_kind_ops {
 extern const struct check_kind_ops check_tcp_ops;
 extern const struct check_kind_ops check_http_ops;
 extern const struct check_kind_ops check_script_ops;
+
+/* The ops of a kind (check_kinds.c); NULL for a value out of range. */
+const struct check_kind_ops *check_kind_ops_of(enum check_kind kind);
 
 #endif

@@ -15,12 +15,6 @@
 
 #define CHECK_INTERVAL_MS_FALLBACK 1000u
 
-static const struct check_kind_ops *const kind_ops[] = {
-	[CHECK_TCP] = &check_tcp_ops,
-	[CHECK_HTTP] = &check_http_ops,
-	[CHECK_SCRIPT] = &check_script_ops,
-};
-
 struct check_slot {
 	struct check_runner *runner;
 	const struct check_kind_ops *ops;
@@ -36,7 +30,7 @@ struct check_slot {
 struct check_runner {
 	struct loop *loop;
 	struct check_env env;
-	char scope[SETTINGS_NAME_LEN];
+	char scope[CHECK_SCOPE_LEN];
 	check_change_fn on_change;
 	void *arg;
 	struct check_verdict verdict;
@@ -157,7 +151,7 @@ static void on_next_run(struct loop *loop, void *arg)
 static void slot_init(struct check_runner *r, struct check_slot *s, const struct check_settings *cs)
 {
 	s->runner = r;
-	s->ops = kind_ops[cs->kind];
+	s->ops = check_kind_ops_of(cs->kind);
 	s->settings = *cs;
 	if (s->settings.interval_ms == 0)
 		s->settings.interval_ms = CHECK_INTERVAL_MS_FALLBACK;
@@ -173,7 +167,7 @@ static void slot_init(struct check_runner *r, struct check_slot *s, const struct
 
 static bool kind_valid(enum check_kind kind)
 {
-	return (size_t)kind < sizeof(kind_ops) / sizeof(kind_ops[0]) && kind_ops[kind] != NULL;
+	return check_kind_ops_of(kind) != NULL;
 }
 
 int check_runner_new(struct loop *loop, const struct check_settings *checks, size_t n,

@@ -15,7 +15,7 @@
 #define KEEPVIP_CHECK_RUNNER_H
 
 #include "check_kind.h"
-#include "settings.h"
+#include "check_settings.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,7 +24,7 @@
 struct loop;
 struct check_runner;
 
-#define CHECK_LABEL_LEN (SETTINGS_TEXT_LEN + 16)
+#define CHECK_LABEL_LEN (CHECK_TARGET_LEN + 16)
 
 /* Called on the loop when the verdict changes. It must not free the runner. */
 typedef void (*check_change_fn)(void *arg, bool fault, unsigned priority_penalty);

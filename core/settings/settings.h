@@ -10,8 +10,10 @@
 #ifndef KEEPVIP_SETTINGS_H
 #define KEEPVIP_SETTINGS_H
 
+#include "check_settings.h"
 #include "ipaddr.h"
 #include "log.h"
+#include "setting_keys.h"
 
 #include <net/if.h>
 #include <stdbool.h>
@@ -28,21 +30,10 @@
 #define SETTINGS_ERR_LEN 512
 
 enum vrrp_mode { VRRP_MODE_AUTO = 0, VRRP_MODE_UNICAST, VRRP_MODE_MULTICAST };
-enum check_kind { CHECK_TCP = 0, CHECK_HTTP, CHECK_SCRIPT };
 
 struct vip {
 	struct ip_addr addr;
 	uint8_t prefix;             /* explicit, or KEEPVIP_PREFIX, or 32 / 128 */
-};
-
-struct check_settings {
-	enum check_kind kind;
-	uint16_t port;                  /* CHECK_TCP: 127.0.0.1:port */
-	char target[SETTINGS_TEXT_LEN]; /* CHECK_HTTP: URL; CHECK_SCRIPT: command */
-	uint32_t interval_ms;           /* default 1000 */
-	uint32_t timeout_ms;            /* default interval_ms */
-	uint32_t rise, fall;            /* default 2, 2 */
-	uint32_t weight;                /* 0: failing means FAULT; N: priority lowered by N */
 };
 
 struct instance_settings {
@@ -68,16 +59,23 @@ struct instance_settings {
 	char notify[SETTINGS_TEXT_LEN];/* "" = none */
 };
 
+/* An adapter's setting (setting_keys.h), checked by its kind; read with settings_get. */
+struct adapter_setting {
+	const struct setting_key_info *key;   /* in the adapter's const table */
+	bool set;                             /* given by some source */
+	char value[SETTINGS_TEXT_LEN];        /* "" when not set */
+};
+
 struct settings {
 	struct instance_settings instances[SETTINGS_MAX_INSTANCES];
 	size_t n_instances;            /* first member after the array: settings_clear/copy rely on it */
-	char orchestrator[SETTINGS_NAME_LEN]; /* auto, static, rancher, kubernetes, swarm, marathon */
+	char orchestrator[SETTINGS_NAME_LEN]; /* "auto" or an adapter's name (inputs) */
 	char status_addr[SETTINGS_NAME_LEN];  /* "127.0.0.1:9650" or "off" */
 	enum log_format log_format;
 	enum log_level log_level;
 	char config_path[SETTINGS_TEXT_LEN];  /* YAML file used, "" = none */
-	char peers_file[SETTINGS_TEXT_LEN];   /* KEEPVIP_PEERS_FILE / peers_file: static adapter,
-					       * re-read when it changes; "" = none */
+	struct adapter_setting adapter_values[SETTINGS_MAX_ADAPTER_KEYS];
+	size_t n_adapter_values;              /* one per key of the adapters' tables, in order */
 };
 
 /* A flat key/value source looked up by env name (KEEPVIP_VRID, VIRTUAL_IP, ...).
@@ -85,7 +83,7 @@ struct settings {
 typedef const char *(*settings_lookup_fn)(const char *env_name, void *ctx);
 
 struct settings_source {
-	const char *name;            /* "env", "flag", "adapter rancher" — used in messages */
+	const char *name;            /* "env", "flag", "adapter NAME" — used in messages */
 	settings_lookup_fn lookup;
 	void *ctx;
 };
@@ -97,6 +95,9 @@ struct settings_inputs {
 	size_t yaml_len;
 	const char *yaml_path;           /* for messages */
 	struct settings_source adapter;  /* lookup may be NULL */
+	/* The adapters built in (from the adapter registry): the orchestrator names and the
+	 * adapters' keys. NULL: no adapter keys, and "auto" is the only orchestrator. */
+	const struct settings_adapters *adapters;
 };
 
 /* Loads, merges and validates. Returns 0 and fills *out, or -EINVAL with a one-line message
@@ -110,7 +111,9 @@ struct settings_inputs {
  * when the file holds several instances (an adapter's such values are then not used).
  * KEEPVIP_CHECK_PORT/URL/SCRIPT from env or flags replace the file's checks list;
  * KEEPVIP_CHECK_INTERVAL_MS, _TIMEOUT_MS, _RISE, _FALL, _WEIGHT apply to every check.
- * Unicast mode without peers is not an error here: an adapter may bring them. */
+ * Unicast mode without peers is not an error here: an adapter may bring them.
+ * The adapters' keys (in->adapters) are global settings read from every source like the
+ * core's: each value is checked by its kind, then each table's rules run (validate). */
 int settings_load(const struct settings_inputs *in, struct settings *out, char *err,
 		  size_t err_len);
 
@@ -118,12 +121,25 @@ int settings_load(const struct settings_inputs *in, struct settings *out, char *
 void settings_copy(struct settings *dst, const struct settings *src);
 
 /* Prints the effective settings, one "key: value" per line, YAML-shaped, secrets masked
- * (keys holding "token" or "password", and the password in a URL's user info). The output
- * loads back through settings_load as a YAML file giving the same settings. */
+ * (keys declared secret, and the password in a URL's user info). The output loads back
+ * through settings_load as a YAML file giving the same settings. */
 void settings_print(const struct settings *s, FILE *out);
 
-/* True when env_name is a setting's KEEPVIP_ name (command-line flags map onto these). */
-bool settings_is_known_env(const char *env_name);
+/* An adapter setting's value by its env name (KEEPVIP_RANCHER_STACK), NULL when no source
+ * gave it (the adapter applies its own default) or when s is NULL. */
+const char *settings_get(const struct settings *s, const char *env_name);
+
+/* A SETTING_UINT adapter setting as a number, fallback when not given. */
+uint32_t settings_get_uint(const struct settings *s, const char *env_name, uint32_t fallback);
+
+/* For an adapter table's validate (setting_keys.h): a value of that table's keys as given
+ * (checked by its kind), NULL when not given. */
+const char *settings_rules_get(const struct settings_rules *r, const char *env_name);
+
+/* Fails a rule: writes "<source and place of env_name's value>: <message>" and returns
+ * -EINVAL, e.g. "env KEEPVIP_RANCHER_STACK: given without KEEPVIP_RANCHER_SERVICE ...". */
+int settings_rules_fail(const struct settings_rules *r, const char *env_name, const char *fmt,
+			...) __attribute__((format(printf, 3, 4)));
 
 /* The env lookup for the real process environment (ctx unused). */
 const char *settings_getenv(const char *env_name, void *ctx);

@@ -3,15 +3,19 @@
  * Two shapes are accepted:
  *   one instance:   its keys at the top level, next to the global keys;
  *   several:        "instances:" a list of mappings, the global keys at the top level.
- * Global keys: orchestrator, status_addr, peers_file, log: {format, level} (or log_format,
- * log_level). Only the shape is checked here — known keys, no duplicate, a single value where
- * a single value belongs — and every value keeps its line:col (libyaml marks are 0-based; the
- * messages are 1-based). settings.c parses and validates the values.
+ * Global keys: orchestrator, status_addr, log: {format, level} (or log_format, log_level),
+ * and the adapters' keys (handed in by the app). Every key name comes from the key
+ * registry (setting_keys.h) and the check kinds' ops tables. Only the shape is checked
+ * here — known keys, no duplicate, a single value where a single value belongs — and every
+ * value keeps its line:col (libyaml marks are 0-based; the messages are 1-based).
+ * settings_instance.c and settings.c parse and validate the values.
  *
  * The walk follows the fixed schema above and never recurses into arbitrary nodes, so
  * anchors and aliases (even self-referencing ones) cannot make it loop or blow up. */
-#include "settings_yaml.h"
+#include "settings_raw.h"
 #include "yaml_depth.h"
+
+#include <stdio.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -137,8 +141,8 @@ static int check_keys(const struct yaml_reader *r, const yaml_node_t *mapping)
 static int find_key(const char *yaml_name, enum setting_scope scope)
 {
 	for (int key = 0; key < SK_COUNT; key++)
-		if (settings_key_info[key].scope == scope &&
-		    strcmp(settings_key_info[key].yaml, yaml_name) == 0)
+		if (setting_keys[key].scope == scope && setting_keys[key].yaml != NULL &&
+		    strcmp(setting_keys[key].yaml, yaml_name) == 0)
 			return key;
 	return -1;
 }
@@ -151,31 +155,48 @@ static int expect_mapping(const struct yaml_reader *r, const yaml_node_t *node, 
 	return fail_at(r, node, name, what);
 }
 
+/* "tcp, http or script" (last " or ") or "tcp, http, script" (last ", "): the check
+ * kinds' names, from their ops tables. */
+static const char *kind_names(char *buf, size_t len, const char *last)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned k = 0; k < CHECK_KIND_COUNT && used < len; k++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+					 k == 0 ? "" : k + 1 == CHECK_KIND_COUNT ? last : ", ",
+					 check_kind_name((enum check_kind)k));
+	return buf;
+}
+
 static int read_check_key(const struct yaml_reader *r, const yaml_node_t *key,
 			  const yaml_node_t *value, struct raw_check *check, bool *has_kind)
 {
-	static const struct {
-		const char *yaml;
-		enum check_kind kind;
-	} kinds[] = { { "tcp", CHECK_TCP }, { "http", CHECK_HTTP }, { "script", CHECK_SCRIPT } };
 	const char *name = scalar_text(key);
+	char kinds[64], what[160];
+	enum check_kind kind;
 
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		if (strcmp(name, kinds[i].yaml) != 0)
-			continue;
-		if (*has_kind)
-			return fail_at(r, key, name,
-				       "a check is one of tcp, http or script, not several");
+	if (check_kind_find(name, &kind)) {
+		if (*has_kind) {
+			snprintf(what, sizeof(what), "a check is one of %s, not several",
+				 kind_names(kinds, sizeof(kinds), " or "));
+			return fail_at(r, key, name, what);
+		}
 		*has_kind = true;
-		check->kind = kinds[i].kind;
+		check->kind = kind;
 		return read_scalar(r, value, name, &check->target);
 	}
 	for (int t = 0; t < TUNE_COUNT; t++)
-		if (strcmp(name, settings_key_info[check_tuning_key[t]].yaml) == 0)
+		if (strcmp(name, setting_keys[check_tuning_key[t]].yaml) == 0)
 			return read_scalar(r, value, name, &check->tuning[t]);
-	return fail_at(r, key, name,
-		       "unknown key in a check (tcp, http, script, interval_ms, timeout_ms, "
-		       "rise, fall, weight)");
+	int used = snprintf(what, sizeof(what), "unknown key in a check (%s",
+			    kind_names(kinds, sizeof(kinds), ", "));
+	for (int t = 0; t < TUNE_COUNT && used > 0 && (size_t)used < sizeof(what); t++)
+		used += snprintf(what + used, sizeof(what) - (size_t)used, ", %s",
+				 setting_keys[check_tuning_key[t]].yaml);
+	if (used > 0 && (size_t)used < sizeof(what))
+		snprintf(what + used, sizeof(what) - (size_t)used, ")");
+	return fail_at(r, key, name, what);
 }
 
 static int read_check(const struct yaml_reader *r, const yaml_node_t *node,
@@ -188,8 +209,12 @@ static int read_check(const struct yaml_reader *r, const yaml_node_t *node,
 	     rc == 0 && pair < node->data.mapping.pairs.top; pair++)
 		rc = read_check_key(r, yaml_document_get_node(r->doc, pair->key),
 				    yaml_document_get_node(r->doc, pair->value), check, &has_kind);
-	if (rc == 0 && (!has_kind || check->target.at.level == LEVEL_UNSET))
-		return fail_at(r, node, "checks", "each check needs one of tcp, http or script");
+	if (rc == 0 && (!has_kind || check->target.at.level == LEVEL_UNSET)) {
+		char kinds[64], what[96];
+		snprintf(what, sizeof(what), "each check needs one of %s",
+			 kind_names(kinds, sizeof(kinds), " or "));
+		return fail_at(r, node, "checks", what);
+	}
 	return rc;
 }
 
@@ -300,6 +325,7 @@ static int read_top_key(const struct yaml_reader *r, const yaml_node_t *key,
 {
 	const char *name = scalar_text(key);
 	int sk = find_key(name, SCOPE_GLOBAL);
+	int adapter_key = settings_adapter_key_by_yaml(r->raw, name);
 
 	if (strcmp(name, "instances") == 0)
 		return read_instances(r, value);
@@ -307,6 +333,8 @@ static int read_top_key(const struct yaml_reader *r, const yaml_node_t *key,
 		return read_log(r, value);
 	if (sk >= 0)
 		return read_scalar(r, value, name, &r->raw->globals[sk]);
+	if (adapter_key >= 0)
+		return read_scalar(r, value, name, &r->raw->adapter_values[adapter_key]);
 	if (find_key(name, SCOPE_INSTANCE) >= 0 || strcmp(name, "checks") == 0) {
 		if (has_instances)
 			return fail_at(r, key, name,

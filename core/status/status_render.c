@@ -15,19 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const check_kind_names[] = {
-	[CHECK_TCP] = "tcp",
-	[CHECK_HTTP] = "http",
-	[CHECK_SCRIPT] = "script",
-};
-
-static const char *check_kind_name(enum check_kind kind)
-{
-	if ((unsigned)kind >= sizeof(check_kind_names) / sizeof(check_kind_names[0]))
-		return "unknown";
-	return check_kind_names[kind];
-}
-
 static const char *or_empty(const char *s)
 {
 	return s != NULL ? s : "";

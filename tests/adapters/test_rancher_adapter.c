@@ -49,6 +49,7 @@ struct fixture {
 	struct loop *loop;
 	struct env_entry env[8];
 	size_t n_env;
+	struct settings *settings;           /* loaded from env (ctx_of) */
 	struct adapter *adapter;
 	unsigned updates;
 	bool saw_empty;                      /* an update without peers: must never happen */
@@ -176,6 +177,30 @@ static void use_version(struct fixture *f, const char *version)
 	env_set(f, "KEEPVIP_RANCHER_METADATA_URL", url);
 }
 
+/* The env as loaded settings (every adapter's keys, from the registry), as the app loads
+ * them: the adapter reads its settings from there. 0, or -EINVAL with the message in err. */
+static int load_settings(struct fixture *f, char *err, size_t err_len)
+{
+	struct settings_adapters adapters;
+	adapter_registry_settings(&adapters);
+	env_set(f, "KEEPVIP_VIPS", "10.0.0.100");
+	struct settings_inputs in = { .env = { "env", env_lookup, f }, .adapters = &adapters };
+	if (f->settings == NULL)
+		f->settings = calloc(1, sizeof(*f->settings));
+	assert_non_null(f->settings);
+	return settings_load(&in, f->settings, err, err_len);
+}
+
+static struct adapter_ctx ctx_of(struct fixture *f, struct loop *loop)
+{
+	char err[SETTINGS_ERR_LEN];
+	int rc = load_settings(f, err, sizeof(err));
+	if (rc != 0)
+		print_error("settings: %s\n", err);
+	assert_int_equal(rc, 0);
+	return (struct adapter_ctx){ .loop = loop, .settings = f->settings };
+}
+
 /* ---- the adapter ------------------------------------------------------------------------ */
 
 static void on_update(void *arg, const struct adapter_discovery *d)
@@ -189,7 +214,7 @@ static void on_update(void *arg, const struct adapter_discovery *d)
 
 static void open_adapter(struct fixture *f)
 {
-	struct adapter_ctx ctx = { .loop = f->loop, .env = env_lookup, .env_ctx = f };
+	struct adapter_ctx ctx = ctx_of(f, f->loop);
 	char err[256];
 	int rc = adapter_open(&adapter_rancher_ops, &ctx, NULL, on_update, f, &f->adapter, err,
 			      sizeof(err));
@@ -298,6 +323,7 @@ static int teardown(void **state)
 	}
 	close(f->log_fd);
 	unlink(f->log_path);
+	free(f->settings);
 	free(f);
 	return 0;
 }
@@ -519,32 +545,34 @@ static void test_unknown_shape(void **state)
 static void test_detect(void **state)
 {
 	struct fixture *f = *state;
-	struct adapter_ctx ctx = { .loop = NULL, .env = env_lookup, .env_ctx = f };
+	struct adapter_ctx ctx = ctx_of(f, NULL);
 	assert_int_equal(adapter_rancher_ops.detect(&ctx), 1);
 	env_unset(f, "KEEPVIP_RANCHER_METADATA_URL");
+	ctx = ctx_of(f, NULL);
 	uint64_t t0 = loop_now_us();
 	assert_int_equal(adapter_rancher_ops.detect(&ctx), 0); /* no rancher-metadata here */
 	assert_true(loop_now_us() - t0 < 1500000u);            /* one bounded request */
 	assert_ptr_equal(adapter_select("rancher", &ctx), &adapter_rancher_ops);
 }
 
-static void test_bad_env(void **state)
+/* Bad settings stop `keepvip check` (settings_load), naming the source and place. */
+static void test_bad_settings(void **state)
 {
 	struct fixture *f = *state;
-	struct adapter_ctx ctx = { .env = env_lookup, .env_ctx = f };
-	void *st = NULL;
-	char err[256];
+	char err[SETTINGS_ERR_LEN];
 	env_unset(f, "KEEPVIP_RANCHER_SERVICE");
-	assert_int_equal(adapter_rancher_ops.create(&ctx, &st, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "KEEPVIP_RANCHER_SERVICE is not"));
+	assert_int_equal(load_settings(f, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "env KEEPVIP_RANCHER_STACK: is set but KEEPVIP_RANCHER_SERVICE "
+				 "is not: give both, or neither");
 	env_set(f, "KEEPVIP_RANCHER_SERVICE", "keepvip");
 	env_set(f, "KEEPVIP_RANCHER_METADATA_URL", "rancher-metadata/2015-12-19");
-	assert_int_equal(adapter_rancher_ops.create(&ctx, &st, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "KEEPVIP_RANCHER_METADATA_URL"));
+	assert_int_equal(load_settings(f, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "env KEEPVIP_RANCHER_METADATA_URL: \"rancher-metadata/2015-12-19\""
+				 " is not an http:// or https:// URL (at most 511 characters)");
 	use_version(f, "2015-12-19");
 	env_set(f, "KEEPVIP_RANCHER_MAX_WAIT_S", "500");
-	assert_int_equal(adapter_rancher_ops.create(&ctx, &st, err, sizeof(err)), -EINVAL);
-	assert_null(st);
+	assert_int_equal(load_settings(f, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "env KEEPVIP_RANCHER_MAX_WAIT_S: \"500\" is not between 1 and 120");
 }
 
 int main(void)
@@ -567,7 +595,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_shape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detect, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_env, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_settings, setup, teardown),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();

@@ -38,6 +38,51 @@ static struct settings_source fake_source(const char *name, const struct kv *tab
 					 .ctx = (void *)table };
 }
 
+/* Adapters as the registry would hand them in (the real ones: test_adapter_settings.c):
+ * names, and one table that shows what the key model carries — a path, a URL, a number
+ * with a range, a comma list, a secret, an env name without KEEPVIP_ (an alias) — with a
+ * rule across two keys. */
+#define FAKE_ALIAS_NAME "POD_NAME"
+
+static const struct setting_key_info fake_keys[] = {
+	{ .env = "KEEPVIP_PEERS_FILE", .yaml = "peers_file", .flag = "peers-file",
+	  .scope = SCOPE_GLOBAL, .kind = SETTING_PATH },
+	{ .env = "KEEPVIP_FAKE_URL", .yaml = "fake_url", .flag = "fake-url", .scope = SCOPE_GLOBAL,
+	  .kind = SETTING_URL_LIST },
+	{ .env = "KEEPVIP_FAKE_WAIT_S", .yaml = "fake_wait_s", .flag = "fake-wait-s",
+	  .scope = SCOPE_GLOBAL, .kind = SETTING_UINT, .min = 1, .max = 120 },
+	{ .env = "KEEPVIP_FAKE_TOKEN", .yaml = "fake_token", .flag = "fake-token",
+	  .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT, .max = 16, .secret = true },
+	{ .env = "KEEPVIP_FAKE_POD", .alias = FAKE_ALIAS_NAME, .yaml = "fake_pod",
+	  .flag = "fake-pod", .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT },
+	{ .env = "KEEPVIP_FAKE_USER", .yaml = "fake_user", .flag = "fake-user",
+	  .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT },
+};
+
+/* A token goes with a user: one without the other is an error naming the one given. */
+static int fake_validate(const struct settings_rules *r)
+{
+	bool user = settings_rules_get(r, "KEEPVIP_FAKE_USER") != NULL;
+	bool token = settings_rules_get(r, "KEEPVIP_FAKE_TOKEN") != NULL;
+	if (user == token)
+		return 0;
+	return settings_rules_fail(r, user ? "KEEPVIP_FAKE_USER" : "KEEPVIP_FAKE_TOKEN",
+				   "is set but %s is not", user ? "the token" : "the user");
+}
+
+static const struct settings_table fake_table = {
+	.keys = fake_keys,
+	.n_keys = sizeof(fake_keys) / sizeof(fake_keys[0]),
+	.validate = fake_validate,
+};
+
+static const struct settings_adapters fake_adapters = {
+	.names = { "rancher", "kubernetes", "swarm", "static" },
+	.n_names = 4,
+	.tables = { &fake_table },
+	.n_tables = 1,
+};
+
 static struct settings *S;
 static char err[SETTINGS_ERR_LEN];
 
@@ -51,6 +96,7 @@ static int load4(const struct kv *flags, const struct kv *env, const char *yaml,
 		.yaml_len = yaml ? strlen(yaml) : 0,
 		.yaml_path = YAML_PATH,
 		.adapter = fake_source("adapter rancher", adapter),
+		.adapters = &fake_adapters,
 	};
 	err[0] = '\0';
 	return settings_load(&in, S, err, sizeof(err));
@@ -132,7 +178,8 @@ static void test_defaults(void **state)
 	assert_int_equal(S->log_format, LOG_FORMAT_TEXT);
 	assert_int_equal(S->log_level, LOG_LEVEL_INFO);
 	assert_string_equal(S->config_path, "");
-	assert_string_equal(S->peers_file, "");
+	assert_null(settings_get(S, "KEEPVIP_PEERS_FILE"));
+	assert_int_equal(S->n_adapter_values, fake_table.n_keys);
 }
 
 static void test_ipv6_defaults(void **state)
@@ -356,7 +403,7 @@ static void test_yaml_single_instance(void **state)
 	assert_string_equal(S->status_addr, "[::1]:9651");
 	assert_int_equal(S->log_format, LOG_FORMAT_JSON);
 	assert_int_equal(S->log_level, LOG_LEVEL_DEBUG);
-	assert_string_equal(S->peers_file, "/etc/keepvip/peers");
+	assert_string_equal(settings_get(S, "KEEPVIP_PEERS_FILE"), "/etc/keepvip/peers");
 	assert_string_equal(S->config_path, YAML_PATH);
 }
 
@@ -658,8 +705,8 @@ static void test_range_errors(void **state)
 		  "env KEEPVIP_CHECK_PORT: \"0\" is not between 1 and 65535" },
 		{ "CHECK_PORT", "65536", "env CHECK_PORT: \"65536\" is not between 1 and 65535" },
 		{ "KEEPVIP_ORCHESTRATOR", "nomad",
-		  "env KEEPVIP_ORCHESTRATOR: \"nomad\" is not one of auto, static, rancher, "
-		  "kubernetes, swarm, marathon" },
+		  "env KEEPVIP_ORCHESTRATOR: \"nomad\" is not one of auto, rancher, kubernetes, "
+		  "swarm, static" },
 		{ "KEEPVIP_LOG_FORMAT", "xml",
 		  "env KEEPVIP_LOG_FORMAT: \"xml\" is not one of text, json" },
 		{ "KEEPVIP_LOG_LEVEL", "trace",
@@ -900,7 +947,9 @@ static void test_print_loads_back(void **state)
 	assert_non_null(first);
 	LOAD_OK(load4(NULL, KV({ "KEEPVIP_NOTIFY", "/bin/echo \"state\" # \\ x" },
 			       { "KEEPVIP_STATUS_ADDR", "[::1]:9000" },
-			       { "KEEPVIP_PEERS_FILE", "/etc/peers" }),
+			       { "KEEPVIP_PEERS_FILE", "/etc/peers" },
+			       { "KEEPVIP_FAKE_WAIT_S", "7" },
+			       { "KEEPVIP_FAKE_URL", "http://a:8080, https://b" }),
 		      multi_yaml, NULL));
 	memcpy(first, S, sizeof(*first));
 	char *text = print_to_string(first);
@@ -910,11 +959,137 @@ static void test_print_loads_back(void **state)
 		assert_same_instance(&first->instances[i], &S->instances[i]);
 	assert_string_equal(S->orchestrator, first->orchestrator);
 	assert_string_equal(S->status_addr, first->status_addr);
-	assert_string_equal(S->peers_file, first->peers_file);
+	assert_string_equal(settings_get(S, "KEEPVIP_PEERS_FILE"), "/etc/peers");
+	assert_int_equal(settings_get_uint(S, "KEEPVIP_FAKE_WAIT_S", 0), 7);
+	assert_string_equal(settings_get(S, "KEEPVIP_FAKE_URL"), "http://a:8080, https://b");
+	assert_null(settings_get(S, "KEEPVIP_FAKE_TOKEN"));
 	assert_int_equal(S->log_format, first->log_format);
 	assert_int_equal(S->log_level, first->log_level);
 	free(text);
 	free(first);
+}
+
+/* ------------------------------------------------------------------ adapters' settings */
+
+/* An adapter's key is read from env (its name or its alias), flags and YAML, by precedence. */
+static void test_adapter_keys_every_source(void **state)
+{
+	(void)state;
+	const char *yaml = "vips: [10.0.0.1]\nfake_wait_s: 30\nfake_pod: from-yaml\n";
+
+	LOAD_OK(load4(NULL, NULL, yaml, NULL));
+	assert_int_equal(settings_get_uint(S, "KEEPVIP_FAKE_WAIT_S", 60), 30);
+	assert_string_equal(settings_get(S, "KEEPVIP_FAKE_POD"), "from-yaml");
+	LOAD_OK(load4(NULL, KV({ "KEEPVIP_FAKE_WAIT_S", "40" }, { FAKE_ALIAS_NAME, "pod-7" }), yaml,
+		      NULL));
+	assert_int_equal(settings_get_uint(S, "KEEPVIP_FAKE_WAIT_S", 60), 40);
+	assert_string_equal(settings_get(S, "KEEPVIP_FAKE_POD"), "pod-7");
+	LOAD_OK(load4(KV({ "KEEPVIP_FAKE_WAIT_S", "50" }), KV({ "KEEPVIP_FAKE_WAIT_S", "40" }), yaml,
+		      NULL));
+	assert_int_equal(settings_get_uint(S, "KEEPVIP_FAKE_WAIT_S", 60), 50);
+	/* not given: the adapter's own default */
+	LOAD_OK(load_env(KV({ "KEEPVIP_VIPS", "10.0.0.1" })));
+	assert_null(settings_get(S, "KEEPVIP_FAKE_WAIT_S"));
+	assert_int_equal(settings_get_uint(S, "KEEPVIP_FAKE_WAIT_S", 60), 60);
+	/* a multi-instance file holds them at the top level */
+	LOAD_OK(load4(NULL, NULL, "fake_wait_s: 9\ninstances:\n  - vips: [10.0.0.1]\n", NULL));
+	assert_int_equal(settings_get_uint(S, "KEEPVIP_FAKE_WAIT_S", 60), 9);
+	LOAD_FAILS(load4(NULL, NULL, "instances:\n  - vips: [10.0.0.1]\n    fake_wait_s: 9\n",
+			 NULL),
+		   YAML_PATH ":3:5: fake_wait_s: unknown key");
+}
+
+static void test_adapter_key_errors(void **state)
+{
+	(void)state;
+	LOAD_FAILS(load_env(KV({ "KEEPVIP_VIPS", "10.0.0.1" }, { "KEEPVIP_FAKE_WAIT_S", "999" })),
+		   "env KEEPVIP_FAKE_WAIT_S: \"999\" is not between 1 and 120");
+	LOAD_FAILS(load4(KV({ "fake", "1" }, { "KEEPVIP_FAKE_WAIT_S", "0" }),
+			 KV({ "KEEPVIP_VIPS", "10.0.0.1" }), NULL, NULL),
+		   "flag KEEPVIP_FAKE_WAIT_S: \"0\" is not between 1 and 120");
+	LOAD_FAILS(load_yaml("vips: [10.0.0.1]\nfake_url: ftp://x\n"),
+		   YAML_PATH ":2:11: fake_url: must be a comma list of http:// or https:// URLs "
+			     "(at most 511 characters)");
+	LOAD_FAILS(load_env(KV({ "KEEPVIP_VIPS", "10.0.0.1" },
+			      { "KEEPVIP_FAKE_URL", "http://a,,http://b" })),
+		   "env KEEPVIP_FAKE_URL: \"http://a,,http://b\" is not a comma list of http:// or "
+		   "https:// URLs (at most 511 characters)");
+	/* the table's own rule, naming the source and place of the value given */
+	LOAD_FAILS(load4(NULL, KV({ "KEEPVIP_VIPS", "10.0.0.1" }),
+			 "fake_user: alice\n", NULL),
+		   YAML_PATH ":1:12: fake_user: is set but the token is not");
+	LOAD_FAILS(load_env(KV({ "KEEPVIP_VIPS", "10.0.0.1" }, { "KEEPVIP_FAKE_TOKEN", "t0k" })),
+		   "env KEEPVIP_FAKE_TOKEN: is set but the user is not");
+}
+
+/* A secret is masked by its key's flag wherever settings are printed, and a bad one is not
+ * quoted in the error. */
+static void test_secret_masked(void **state)
+{
+	(void)state;
+	LOAD_OK(load_env(KV({ "KEEPVIP_VIPS", "10.0.0.1" }, { "KEEPVIP_FAKE_USER", "alice" },
+			    { "KEEPVIP_FAKE_TOKEN", "hunter2" })));
+	assert_string_equal(settings_get(S, "KEEPVIP_FAKE_TOKEN"), "hunter2");
+	char *text = print_to_string(S);
+	assert_null(strstr(text, "hunter2"));
+	assert_non_null(strstr(text, "fake_token: \"***\"\n"));
+	assert_non_null(strstr(text, "fake_user: \"alice\"\n"));
+	free(text);
+	LOAD_FAILS(load_env(KV({ "KEEPVIP_VIPS", "10.0.0.1" }, { "KEEPVIP_FAKE_USER", "alice" },
+			      { "KEEPVIP_FAKE_TOKEN", "a-token-far-too-long-x" })),
+		   "env KEEPVIP_FAKE_TOKEN: must be at most 16 characters long (value not shown: a "
+		   "secret)");
+	assert_null(strstr(err, "far-too-long"));
+}
+
+/* KEEPVIP_ORCHESTRATOR takes "auto" and the names handed in, nothing else. */
+static void test_orchestrator_names_handed_in(void **state)
+{
+	(void)state;
+	LOAD_FAILS(load_env(KV({ "KEEPVIP_VIPS", "10.0.0.1" }, { "KEEPVIP_ORCHESTRATOR", "marathon" })),
+		   "env KEEPVIP_ORCHESTRATOR: \"marathon\" is not one of auto, rancher, kubernetes, "
+		   "swarm, static");
+	struct settings_inputs in = { .env = fake_source("env", KV({ "KEEPVIP_VIPS", "10.0.0.1" },
+					{ "KEEPVIP_ORCHESTRATOR", "static" })) };
+	assert_int_equal(settings_load(&in, S, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "env KEEPVIP_ORCHESTRATOR: \"static\" is not one of auto");
+	in.env = fake_source("env", KV({ "KEEPVIP_VIPS", "10.0.0.1" }, { "KEEPVIP_PEERS_FILE", "/p" }));
+	assert_int_equal(settings_load(&in, S, err, sizeof(err)), 0); /* no adapter: not read */
+	assert_int_equal(S->n_adapter_values, 0);
+	assert_null(settings_get(S, "KEEPVIP_PEERS_FILE"));
+}
+
+/* Flags map to env names through the registry: the core's derived, the adapters' declared. */
+static void test_flag_names(void **state)
+{
+	(void)state;
+	assert_string_equal(setting_key_by_flag(&fake_adapters, "advert-ms")->env,
+			    "KEEPVIP_ADVERT_MS");
+	assert_string_equal(setting_key_by_flag(&fake_adapters, "instance-name")->env,
+			    "KEEPVIP_INSTANCE_NAME");
+	assert_string_equal(setting_key_by_flag(&fake_adapters, "fake-wait-s")->env,
+			    "KEEPVIP_FAKE_WAIT_S");
+	assert_null(setting_key_by_flag(&fake_adapters, "fake-nothing"));
+	assert_null(setting_key_by_flag(NULL, "fake-wait-s"));
+}
+
+/* An orchestrator's metadata names a setting by its YAML key or its env name less KEEPVIP_;
+ * only what an adapter may set. */
+static void test_override_names(void **state)
+{
+	(void)state;
+	assert_string_equal(setting_key_for_override("version")->env, "KEEPVIP_VRRP_VERSION");
+	assert_string_equal(setting_key_for_override("vrrp_version")->env, "KEEPVIP_VRRP_VERSION");
+	assert_string_equal(setting_key_for_override("name")->env, "KEEPVIP_INSTANCE_NAME");
+	assert_string_equal(setting_key_for_override("tcp")->env, "KEEPVIP_CHECK_PORT");
+	assert_string_equal(setting_key_for_override("check_port")->env, "KEEPVIP_CHECK_PORT");
+	assert_string_equal(setting_key_for_override("http")->env, "KEEPVIP_CHECK_URL");
+	assert_string_equal(setting_key_for_override("interval_ms")->env,
+			    "KEEPVIP_CHECK_INTERVAL_MS");
+	assert_null(setting_key_for_override("script"));
+	assert_null(setting_key_for_override("notify"));
+	assert_null(setting_key_for_override("peers"));
+	assert_null(setting_key_for_override("orchestrator"));
 }
 
 int main(void)
@@ -954,6 +1129,12 @@ int main(void)
 		cmocka_unit_test(test_print_marks_derived_vrid),
 		cmocka_unit_test(test_print_masks_url_password),
 		cmocka_unit_test(test_print_loads_back),
+		cmocka_unit_test(test_adapter_keys_every_source),
+		cmocka_unit_test(test_adapter_key_errors),
+		cmocka_unit_test(test_secret_masked),
+		cmocka_unit_test(test_orchestrator_names_handed_in),
+		cmocka_unit_test(test_flag_names),
+		cmocka_unit_test(test_override_names),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

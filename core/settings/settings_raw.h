@@ -1,68 +1,22 @@
-/* settings_yaml.h — private to settings.c and settings_yaml.c.
+/* settings_raw.h — private to the settings layer (core/settings/settings_*.c).
  *
  * The raw settings: the text every source contributes for every key, each with its origin
  * (which source, which name, where in the file), before any parsing. settings_yaml.c fills
  * them from the YAML file and checks only the file's shape (known keys, no duplicates,
- * single values where single values belong); settings.c adds the flat lookups (flag, env,
- * adapter), resolves precedence by origin level and validates. Keeping the origin with the
- * text is what lets every error name its source and place. */
-#ifndef KEEPVIP_SETTINGS_YAML_H
-#define KEEPVIP_SETTINGS_YAML_H
+ * single values where single values belong); settings_gather.c adds the flat lookups (flag,
+ * env, adapter) by precedence; settings_instance.c and settings.c parse and validate them
+ * with the parsers of settings_values.c; settings_error.c words the errors. Keeping the
+ * origin with the text is what lets every error name its source and place. The key names
+ * are those of setting_keys.h. */
+#ifndef KEEPVIP_SETTINGS_RAW_H
+#define KEEPVIP_SETTINGS_RAW_H
 
+#include "setting_keys.h"
 #include "settings.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
-
-/* Every setting, instance and global. */
-enum setting_key {
-	SK_VIPS = 0,
-	SK_PREFIX,
-	SK_INTERFACE,
-	SK_VRID,
-	SK_PRIORITY,
-	SK_ADVERT_MS,
-	SK_VERSION,
-	SK_PREEMPT,
-	SK_PREEMPT_DELAY_MS,
-	SK_PEERS,
-	SK_MODE,
-	SK_CHECK_PORT,
-	SK_CHECK_URL,
-	SK_CHECK_SCRIPT,
-	SK_CHECK_INTERVAL_MS,
-	SK_CHECK_TIMEOUT_MS,
-	SK_CHECK_RISE,
-	SK_CHECK_FALL,
-	SK_CHECK_WEIGHT,
-	SK_NOTIFY,
-	SK_NAME,
-	SK_ORCHESTRATOR,
-	SK_STATUS_ADDR,
-	SK_LOG_FORMAT,
-	SK_LOG_LEVEL,
-	SK_PEERS_FILE,
-	SK_COUNT
-};
-
-enum setting_scope {
-	SCOPE_INSTANCE, /* a key of an instance mapping */
-	SCOPE_CHECK,    /* a key of one entry of an instance's checks list */
-	SCOPE_GLOBAL,   /* a top-level key */
-};
-
-struct setting_key_info {
-	const char *env;       /* KEEPVIP_... */
-	const char *alias;     /* the seed catalog's name, or NULL */
-	const char *yaml;      /* the YAML key within its mapping */
-	enum setting_scope scope;
-	bool one_instance;     /* names a single instance (VIPs, VRID, name) */
-	bool list;             /* a list: YAML sequence or comma-separated text */
-};
-
-/* Indexed by enum setting_key; defined in settings.c. */
-extern const struct setting_key_info settings_key_info[SK_COUNT];
 
 /* Precedence, lowest first (DESIGN.md: flag > env > YAML > adapter > default). */
 enum origin_level { LEVEL_UNSET = 0, LEVEL_ADAPTER, LEVEL_YAML, LEVEL_ENV, LEVEL_FLAG };
@@ -89,18 +43,6 @@ struct raw_list {
 	size_t n; /* 0: not given; all items share one level */
 };
 
-enum check_tuning {
-	TUNE_INTERVAL_MS = 0,
-	TUNE_TIMEOUT_MS,
-	TUNE_RISE,
-	TUNE_FALL,
-	TUNE_WEIGHT,
-	TUNE_COUNT
-};
-
-/* The setting_key of each tuning value. Defined in settings.c. */
-extern const enum setting_key check_tuning_key[TUNE_COUNT];
-
 /* One entry of a YAML checks list. */
 struct raw_check {
 	enum check_kind kind;
@@ -119,6 +61,9 @@ struct raw_instance {
 
 struct raw_settings {
 	struct raw_value globals[SK_COUNT];
+	const struct settings_adapters *adapters;  /* their keys: adapter_values, same order */
+	struct raw_value adapter_values[SETTINGS_MAX_ADAPTER_KEYS];
+	size_t n_adapter_values;
 	struct raw_instance *instances; /* owned, calloc'd */
 	size_t n_instances;
 	size_t n_yaml_instances;        /* instances the file describes (0: no file or empty) */
@@ -135,10 +80,45 @@ int settings_yaml_read(const char *text, size_t len, const char *path, struct ra
 /* Frees what settings_yaml_read allocated (the document). Accepts a raw without one. */
 void settings_yaml_release(struct raw_settings *raw);
 
+/* The index of the adapter key named yaml_name in raw->adapter_values, or -1. */
+int settings_adapter_key_by_yaml(const struct raw_settings *raw, const char *yaml_name);
+
+/* ---- errors (settings_error.c) ---- */
+
+struct errbuf {
+	char *buf;
+	size_t len;
+};
+
+#define QUOTE_LEN 96
+
 /* Writes "<place>: " for an origin followed by the formatted message into err:
  * "path:12:7: advert_ms: ...", "env KEEPVIP_VRID: ...", or the bare message when the origin is
- * unset. Returns -EINVAL. Defined in settings.c. */
+ * unset. Returns -EINVAL. */
 int settings_origin_error(char *err, size_t err_len, const struct origin *at, const char *fmt,
 			  ...) __attribute__((format(printf, 4, 5)));
+
+/* The value in double quotes, non-printable bytes as \xNN, cut with "..." when long. */
+const char *settings_quoted(const char *text, char *buf, size_t len);
+
+/* A value that is not what it must be. The predicate reads after "is not" / "must be":
+ *   env KEEPVIP_VRID: "300" is not between 1 and 255
+ *   /etc/keepvip.yml:12:7: advert_ms: must be a multiple of 10 between 10 and 40950 */
+int settings_value_error(struct errbuf *e, const struct raw_value *v, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- steps (settings_gather.c, settings_instance.c) ---- */
+
+/* The YAML file, then the lookups (adapter, env, flags), each at its level. */
+int settings_gather(const struct settings_inputs *in, struct raw_settings *raw,
+		    struct errbuf *e);
+
+/* One instance, parsed and checked. */
+int settings_resolve_instance(struct errbuf *e, const struct raw_instance *ri,
+			      struct instance_settings *inst);
+
+/* Rules across instances: instance j against the ones before it. */
+int settings_check_across(struct errbuf *e, const struct raw_settings *raw,
+			  const struct settings *s, size_t j);
 
 #endif

@@ -1,0 +1,146 @@
+/* setting_keys.c — the core's setting names, and lookups over them and the adapters' tables
+ * (setting_keys.h). */
+#include "setting_keys.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define ENV_PREFIX "KEEPVIP_"
+#define ENV_PREFIX_LEN (sizeof(ENV_PREFIX) - 1)
+
+/* An instance key: env name, alias, YAML key. */
+#define INSTANCE(env_, alias_, yaml_, ...)                                                     \
+	{ .env = env_, .alias = alias_, .yaml = yaml_, .scope = SCOPE_INSTANCE, __VA_ARGS__ }
+#define CHECK(env_, alias_, yaml_, ...)                                                        \
+	{ .env = env_, .alias = alias_, .yaml = yaml_, .scope = SCOPE_CHECK, __VA_ARGS__ }
+#define GLOBAL(env_, yaml_) { .env = env_, .yaml = yaml_, .scope = SCOPE_GLOBAL }
+
+/* adapter_may_set: what an operator would give once for a whole service in the orchestrator's
+ * metadata. Peers, commands (notify, check script) and globals belong to the container's own
+ * environment. */
+const struct setting_key_info setting_keys[SK_COUNT] = {
+	[SK_VIPS] = INSTANCE("KEEPVIP_VIPS", "VIRTUAL_IP", "vips", .one_instance = true,
+			     .list = true, .adapter_may_set = true),
+	[SK_PREFIX] = INSTANCE("KEEPVIP_PREFIX", "NETMASK_BIT", "prefix", .adapter_may_set = true),
+	[SK_INTERFACE] = INSTANCE("KEEPVIP_INTERFACE", "INTERFACE", "interface",
+				  .adapter_may_set = true),
+	[SK_VRID] = INSTANCE("KEEPVIP_VRID", "VRID", "vrid", .one_instance = true,
+			     .adapter_may_set = true),
+	[SK_PRIORITY] = INSTANCE("KEEPVIP_PRIORITY", NULL, "priority", .adapter_may_set = true),
+	[SK_ADVERT_MS] = INSTANCE("KEEPVIP_ADVERT_MS", NULL, "advert_ms", .adapter_may_set = true),
+	[SK_VERSION] = INSTANCE("KEEPVIP_VRRP_VERSION", NULL, "version", .adapter_may_set = true),
+	[SK_PREEMPT] = INSTANCE("KEEPVIP_PREEMPT", NULL, "preempt", .adapter_may_set = true),
+	[SK_PREEMPT_DELAY_MS] = INSTANCE("KEEPVIP_PREEMPT_DELAY_MS", NULL, "preempt_delay_ms",
+					 .adapter_may_set = true),
+	[SK_PEERS] = INSTANCE("KEEPVIP_PEERS", NULL, "peers", .list = true),
+	[SK_MODE] = INSTANCE("KEEPVIP_MODE", NULL, "mode", .adapter_may_set = true),
+	[SK_CHECK_PORT] = CHECK("KEEPVIP_CHECK_PORT", "CHECK_PORT", NULL, .check_target = true,
+				.check_kind = CHECK_TCP, .adapter_may_set = true),
+	[SK_CHECK_URL] = CHECK("KEEPVIP_CHECK_URL", NULL, NULL, .check_target = true,
+			       .check_kind = CHECK_HTTP, .adapter_may_set = true),
+	[SK_CHECK_SCRIPT] = CHECK("KEEPVIP_CHECK_SCRIPT", NULL, NULL, .check_target = true,
+				  .check_kind = CHECK_SCRIPT),
+	[SK_CHECK_INTERVAL_MS] = CHECK("KEEPVIP_CHECK_INTERVAL_MS", NULL, "interval_ms",
+				       .adapter_may_set = true),
+	[SK_CHECK_TIMEOUT_MS] = CHECK("KEEPVIP_CHECK_TIMEOUT_MS", NULL, "timeout_ms",
+				      .adapter_may_set = true),
+	[SK_CHECK_RISE] = CHECK("KEEPVIP_CHECK_RISE", NULL, "rise", .adapter_may_set = true),
+	[SK_CHECK_FALL] = CHECK("KEEPVIP_CHECK_FALL", NULL, "fall", .adapter_may_set = true),
+	[SK_CHECK_WEIGHT] = CHECK("KEEPVIP_CHECK_WEIGHT", NULL, "weight", .adapter_may_set = true),
+	[SK_NOTIFY] = INSTANCE("KEEPVIP_NOTIFY", NULL, "notify"),
+	[SK_NAME] = INSTANCE("KEEPVIP_INSTANCE_NAME", NULL, "name", .one_instance = true,
+			     .adapter_may_set = true),
+	[SK_ORCHESTRATOR] = GLOBAL("KEEPVIP_ORCHESTRATOR", "orchestrator"),
+	[SK_STATUS_ADDR] = GLOBAL("KEEPVIP_STATUS_ADDR", "status_addr"),
+	[SK_LOG_FORMAT] = GLOBAL("KEEPVIP_LOG_FORMAT", "log_format"),
+	[SK_LOG_LEVEL] = GLOBAL("KEEPVIP_LOG_LEVEL", "log_level"),
+};
+
+const enum setting_key check_tuning_key[TUNE_COUNT] = {
+	[TUNE_INTERVAL_MS] = SK_CHECK_INTERVAL_MS,
+	[TUNE_TIMEOUT_MS] = SK_CHECK_TIMEOUT_MS,
+	[TUNE_RISE] = SK_CHECK_RISE,
+	[TUNE_FALL] = SK_CHECK_FALL,
+	[TUNE_WEIGHT] = SK_CHECK_WEIGHT,
+};
+
+enum setting_key setting_key_of_check(enum check_kind kind)
+{
+	for (int k = 0; k < SK_COUNT; k++)
+		if (setting_keys[k].check_target && setting_keys[k].check_kind == kind)
+			return (enum setting_key)k;
+	return SK_COUNT;
+}
+
+const char *setting_key_yaml(const struct setting_key_info *info)
+{
+	return info->check_target ? check_kind_name(info->check_kind) : info->yaml;
+}
+
+/* The env name without KEEPVIP_, lower case, sep for '_'. */
+static const char *env_word(const char *env, char sep, char *buf, size_t len)
+{
+	if (strncmp(env, ENV_PREFIX, ENV_PREFIX_LEN) == 0)
+		env += ENV_PREFIX_LEN;
+	snprintf(buf, len, "%s", env);
+	for (char *p = buf; *p != '\0'; p++)
+		*p = *p == '_' ? sep : (char)tolower((unsigned char)*p);
+	return buf;
+}
+
+const char *setting_key_flag(const struct setting_key_info *info, char *buf, size_t len)
+{
+	if (info->flag != NULL) {
+		snprintf(buf, len, "%s", info->flag);
+		return buf;
+	}
+	return env_word(info->env, '-', buf, len);
+}
+
+const struct setting_key_info *setting_adapter_key(const struct settings_adapters *adapters,
+						   size_t i)
+{
+	for (size_t t = 0; adapters != NULL && t < adapters->n_tables; t++) {
+		if (i < adapters->tables[t]->n_keys)
+			return &adapters->tables[t]->keys[i];
+		i -= adapters->tables[t]->n_keys;
+	}
+	return NULL;
+}
+
+static bool flag_is(const struct setting_key_info *info, const char *flag)
+{
+	char buf[64];
+	return strcmp(setting_key_flag(info, buf, sizeof(buf)), flag) == 0;
+}
+
+const struct setting_key_info *setting_key_by_flag(const struct settings_adapters *adapters,
+						   const char *flag)
+{
+	const struct setting_key_info *info;
+
+	for (size_t k = 0; k < SK_COUNT; k++)
+		if (flag_is(&setting_keys[k], flag))
+			return &setting_keys[k];
+	for (size_t i = 0; (info = setting_adapter_key(adapters, i)) != NULL; i++)
+		if (flag_is(info, flag))
+			return info;
+	return NULL;
+}
+
+const struct setting_key_info *setting_key_for_override(const char *name)
+{
+	char word[64];
+
+	for (size_t k = 0; k < SK_COUNT; k++) {
+		const struct setting_key_info *info = &setting_keys[k];
+		if (!info->adapter_may_set)
+			continue;
+		if (strcasecmp(name, setting_key_yaml(info)) == 0 ||
+		    strcasecmp(name, env_word(info->env, '_', word, sizeof(word))) == 0)
+			return info;
+	}
+	return NULL;
+}
