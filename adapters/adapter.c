@@ -1,5 +1,5 @@
-/* adapter.c — what every adapter shares: the first fetch, the last good
- * discovery kept through errors, and retries with exponential backoff. */
+/* adapter.c — what every adapter shares: the first fetch (bounded, before the daemon's loop),
+ * the last good discovery kept through errors, and retries with exponential backoff. */
 #include "adapter.h"
 
 #include "log.h"
@@ -22,6 +22,7 @@ struct adapter {
 	struct adapter_discovery last;   /* last good answer; kept through errors */
 	bool has_last;
 	unsigned failures;                /* in a row, for the backoff */
+	bool wait_first;                  /* the first fetch failed: back off before watching */
 	uint64_t updates, errors;         /* since open, for /metrics */
 	struct loop_timer retry_timer;
 };
@@ -86,6 +87,95 @@ static void adapter_retry(struct loop *loop, void *arg)
 		return; /* adapter_start reported through adapter_fail */
 }
 
+/* ---- the first fetch: the adapter's own watch on a private loop ------------------------ */
+
+struct first_read {
+	struct loop *loop;
+	struct adapter_discovery *out;
+	int rc;                           /* 1 while waiting */
+	char err[ADAPTER_ERR_LEN];
+	struct loop_timer deadline;
+};
+
+static void first_read_answer(void *arg, const struct adapter_discovery *d)
+{
+	struct first_read *r = arg;
+	if (d == NULL || r->rc != 1)
+		return; /* "alive, unchanged" says nothing yet */
+	*r->out = *d;
+	r->rc = 0;
+	loop_stop(r->loop);
+}
+
+static void first_read_fail(void *arg, const char *err)
+{
+	struct first_read *r = arg;
+	if (r->rc != 1)
+		return;
+	snprintf(r->err, sizeof(r->err), "%s", err);
+	r->rc = -EIO;
+	loop_stop(r->loop);
+}
+
+static void first_read_too_late(struct loop *loop, void *arg)
+{
+	struct first_read *r = arg;
+	snprintf(r->err, sizeof(r->err), "no answer within %u ms", ADAPTER_FIRST_FETCH_MS);
+	r->rc = -ETIMEDOUT;
+	loop_stop(loop);
+}
+
+/* create + watch on a private loop, run to the first answer or error or the deadline. */
+static int first_read_on_private_loop(const struct adapter_ops *ops, const struct adapter_ctx *ctx,
+				      struct adapter_discovery *out, char *err, size_t err_len)
+{
+	struct first_read r = { .out = out, .rc = 1 };
+	struct adapter_ctx own = *ctx;
+	void *state = NULL;
+	int rc = loop_new(&r.loop);
+
+	if (rc < 0) {
+		snprintf(err, err_len, "%s: event loop: %s", ops->name, strerror(-rc));
+		return rc;
+	}
+	own.loop = r.loop;
+	rc = ops->create(&own, &state, err, err_len);
+	if (rc == 0) {
+		loop_timer_init(&r.deadline, first_read_too_late, &r);
+		loop_timer_arm(r.loop, &r.deadline, loop_now_us() + ADAPTER_FIRST_FETCH_MS * 1000ull);
+		rc = ops->watch(state, first_read_answer, first_read_fail, &r);
+		if (rc < 0)
+			snprintf(err, err_len, "%s: watch: %s", ops->name, strerror(-rc));
+		else if (r.rc == 1 && (rc = loop_run(r.loop)) < 0)
+			snprintf(err, err_len, "%s: event loop: %s", ops->name, strerror(-rc));
+		else if ((rc = r.rc) < 0)
+			snprintf(err, err_len, "%s", r.err);
+		loop_timer_cancel(r.loop, &r.deadline);
+		ops->destroy(state); /* stops the watch: nothing of it outlives the loop */
+	}
+	loop_free(r.loop);
+	return rc;
+}
+
+int adapter_first_fetch(const struct adapter_ops *ops, const struct adapter_ctx *ctx,
+			struct adapter_discovery *out, char *err, size_t err_len)
+{
+	memset(out, 0, sizeof(*out));
+	if (ops->fetch == NULL)
+		return first_read_on_private_loop(ops, ctx, out, err, err_len);
+
+	struct adapter_ctx own = *ctx;
+	void *state = NULL;
+	own.loop = NULL;
+	int rc = ops->create(&own, &state, err, err_len);
+	if (rc == 0)
+		rc = ops->fetch(state, out, err, err_len);
+	ops->destroy(state);
+	return rc;
+}
+
+/* ---- the running adapter --------------------------------------------------------------- */
+
 int adapter_open(const struct adapter_ops *ops, const struct adapter_ctx *ctx,
 		 const struct adapter_discovery *known, adapter_update_fn on_update, void *arg,
 		 struct adapter **out, char *err, size_t err_len)
@@ -100,32 +190,22 @@ int adapter_open(const struct adapter_ops *ops, const struct adapter_ctx *ctx,
 	a->on_update = on_update;
 	a->arg = arg;
 	loop_timer_init(&a->retry_timer, adapter_retry, a);
-	int rc = ops->create(ctx, &a->state, err, err_len);
+	struct adapter_ctx create_ctx = *ctx;
+	create_ctx.resume = known != NULL ? known->resume : NULL;
+	int rc = ops->create(&create_ctx, &a->state, err, err_len);
+	a->ctx.resume = NULL; /* known is the caller's: not kept */
 	if (rc < 0) {
 		free(a);
 		return rc;
 	}
-
 	if (known != NULL) {
 		adapter_report(a, known);
-		*out = a;
-		return 0;
+	} else {
+		/* the first fetch failed (the caller logged why): that was the first try */
+		a->failures = 1;
+		a->errors = 1;
+		a->wait_first = true;
 	}
-	char fetch_err[ADAPTER_ERR_LEN];
-	struct adapter_discovery *first = calloc(1, sizeof(*first));
-	if (first == NULL) {
-		adapter_close(a);
-		snprintf(err, err_len, "adapter %s: out of memory", ops->name);
-		return -ENOMEM;
-	}
-	rc = ops->fetch(a->state, first, fetch_err, sizeof(fetch_err));
-	if (rc == 0)
-		adapter_report(a, first);
-	else {
-		a->errors++;
-		log_warn("adapter", "%s: first fetch failed: %s", ops->name, fetch_err);
-	}
-	free(first);
 	*out = a;
 	return 0;
 }
@@ -134,6 +214,14 @@ int adapter_start(struct adapter *a)
 {
 	if (a->ops->watch == NULL || a->ctx.loop == NULL)
 		return 0;
+	if (a->wait_first) {
+		uint64_t delay = backoff_ms(a->failures);
+		a->wait_first = false;
+		log_info("adapter", "%s: the first fetch failed; asking again in %llu ms",
+			 a->ops->name, (unsigned long long)delay);
+		loop_timer_arm(a->ctx.loop, &a->retry_timer, loop_now_us() + delay * 1000u);
+		return 0;
+	}
 	int rc = a->ops->watch(a->state, adapter_report, adapter_fail, a);
 	if (rc < 0) {
 		char err[ADAPTER_ERR_LEN];

@@ -3,14 +3,19 @@
 # each with a veth "eth0" on it (10.99.0.1K/24 for host K), a capture on the bridge, and the
 # two daemons under test started the same way. Sourced by run.sh, never executed.
 #
-# Modelled on tests/integration/lib/netns.sh: the veth pairs are born in the switch namespace
-# with one end moved straight into the host, so nothing is added to the root namespace. A trap
-# kills only the processes the bench started (by pid) and deletes every namespace it made.
+# The namespaces are made by the integration tests' lab (tests/integration/lib/netns.sh:
+# lab_ns_make, lab_switch_setup, lab_host_make), one switch and N hosts per bench lab; the
+# veth pairs are born in the switch namespace with one end moved straight into the host, so
+# nothing is added to the root namespace. A trap kills only the processes the bench started
+# (by pid) and deletes every namespace it made.
 #
 # Every time the analysis needs (launch, kill) is CLOCK_REALTIME in µs, the clock the kernel
 # stamps captured packets with, so wire times and signal times can be subtracted.
 
-BENCH_NAMESPACES=()
+# shellcheck source=../tests/integration/lib/netns.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../tests/integration/lib/netns.sh"
+LAB_NAME=bench           # names the lab in netns.sh's messages
+
 BENCH_PIDS=()            # every background pid the bench started (daemons, capture, hog)
 declare -A NODE_PID=()   # "lab:host" -> daemon pid (keepalived: the parent)
 BENCH_CAPTURE_PID=""
@@ -28,15 +33,12 @@ sleep_ms() { sleep "$(awk -v m="$1" 'BEGIN { printf "%.3f", m / 1000 }')"; }
 
 # bench_teardown: kills what the bench started, by pid; deletes its namespaces.
 bench_teardown() {
-	local pid ns
+	local pid
 	for pid in "${NODE_PID[@]}" "${BENCH_PIDS[@]}"; do
 		[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
 	done
 	wait 2>/dev/null
-	for ns in "${BENCH_NAMESPACES[@]}"; do
-		ip netns del "$ns" 2>/dev/null
-	done
-	BENCH_NAMESPACES=()
+	lab_ns_delete_all
 }
 
 # bench_cleanup: the EXIT trap; BENCH_ON_EXIT (a command) runs after the teardown.
@@ -60,36 +62,15 @@ bench_traps() {
 ns_of() { echo "kvb$$$1$2"; }
 host_ip() { echo "10.99.0.1$1"; }
 
-in_ns() {
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@" || bench_die "in $ns: $* failed"
-}
-
-# lab_make LAB N: switch namespace with a bridge, N hosts on it.
+# lab_make LAB N: switch namespace with a bridge, N hosts on it (IPv4 only).
 lab_make() {
-	local lab=$1 n=$2 sw k ns
+	local lab=$1 n=$2 sw k
 	[ "$(id -u)" = 0 ] || bench_die "network namespaces need root"
 	sw=$(ns_of "$lab" sw)
-	ip netns add "$sw" || bench_die "ip netns add $sw failed"
-	BENCH_NAMESPACES+=("$sw")
-	in_ns "$sw" ip link set lo up
-	in_ns "$sw" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	in_ns "$sw" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-	in_ns "$sw" ip link add br0 type bridge mcast_snooping 0 stp_state 0 forward_delay 0
-	in_ns "$sw" ip link set br0 up
+	lab_ns_make "$sw"
+	lab_switch_setup "$sw"
 	for k in $(seq 1 "$n"); do
-		ns=$(ns_of "$lab" "h$k")
-		ip netns add "$ns" || bench_die "ip netns add $ns failed"
-		BENCH_NAMESPACES+=("$ns")
-		in_ns "$ns" ip link set lo up
-		in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-		in_ns "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-		in_ns "$sw" ip link add "p$k" type veth peer name eth0 netns "$ns"
-		in_ns "$sw" ip link set "p$k" master br0
-		in_ns "$sw" ip link set "p$k" up
-		in_ns "$ns" ip addr add "$(host_ip "$k")/24" dev eth0
-		in_ns "$ns" ip link set eth0 up
+		lab_host_make "$sw" "$(ns_of "$lab" "h$k")" "$k" "$(host_ip "$k")/24"
 	done
 }
 

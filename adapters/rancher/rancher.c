@@ -5,7 +5,8 @@
  * KEEPVIP_RANCHER_STACK and KEEPVIP_RANCHER_SERVICE (the catalog template sets them), else
  * found through /self/service (managed network) or our own container's labels in
  * /containers (found by its Docker id). One read is a chain of GETs, the same for the first
- * fetch (driven to completion on a private loop) and for every change seen by the watch:
+ * read of the watch and for every change it sees (adapter.c drives that first read on a
+ * private loop for the first fetch: this file has no blocking path):
  *
  *   [/version] -> /self/host -> [/self/service -> [/containers]] -> /stacks/S/services/V
  *                                                     (2015-07-25: -> /services -> /containers)
@@ -28,6 +29,7 @@
 
 #define DEFAULT_METADATA_URL "http://rancher-metadata/2015-12-19"
 #define DETECT_TIMEOUT_MS 300u
+_Static_assert(DETECT_TIMEOUT_MS <= ADAPTER_DETECT_MS, "detect() stays within its bound");
 #define REQUEST_TIMEOUT_MS 5000u
 #define MAX_ANSWER_BYTES ((size_t)4 << 20)  /* /containers of a large environment */
 #define MAX_WAIT_S_DEFAULT 60u               /* §6: the server's default, capped at 120 */
@@ -70,7 +72,6 @@ struct reader {
 	int rc;
 	bool finished;
 	void (*done)(struct reader *r);
-	struct loop *private_loop;              /* the first fetch's own loop, stopped at the end */
 };
 
 struct rancher_state {
@@ -323,17 +324,15 @@ static void reader_next(struct reader *r)
 	}
 }
 
-/* Starts a read at step first; version is the one the watch saw ("" for the first fetch,
+/* Starts a read at step first; version is the one the watch saw ("" for a first read,
  * which reads it). done is called once, from a loop callback or from here. */
 static void reader_start(struct reader *r, struct rancher_state *s, struct http_client *http,
 			 struct adapter_discovery *d, enum read_step first, const char *version,
 			 void (*done)(struct reader *r))
 {
-	struct loop *private_loop = r->private_loop;
 	memset(r, 0, sizeof(*r));
 	memset(d, 0, sizeof(*d));
 	snprintf(r->version, sizeof(r->version), "%s", version);
-	r->private_loop = private_loop;
 	r->s = s;
 	r->http = http;
 	r->d = d;
@@ -346,44 +345,6 @@ static void log_note(const struct reader *r)
 {
 	if (r->note[0] != '\0')
 		log_warn("adapter", "rancher: %s/%s: %s", r->s->stack, r->s->service, r->note);
-}
-
-/* ---- the first fetch: the chain on a private loop --------------------------------------- */
-
-static void on_fetch_done(struct reader *r)
-{
-	loop_stop(r->private_loop);
-}
-
-static int rancher_fetch(void *state, struct adapter_discovery *out, char *err, size_t err_len)
-{
-	struct rancher_state *s = state;
-	struct loop *loop = NULL;
-	struct http_client *http = NULL;
-	struct reader *r = calloc(1, sizeof(*r));
-	int rc = r == NULL ? -ENOMEM : loop_new(&loop);
-
-	if (rc == 0)
-		rc = http_client_new(loop, &http);
-	if (rc < 0) {
-		snprintf(err, err_len, "rancher: cannot start a request: %s", strerror(-rc));
-	} else {
-		r->private_loop = loop;
-		reader_start(r, s, http, out, STEP_VERSION, "", on_fetch_done);
-		rc = r->finished ? 0 : loop_run(loop);
-		if (rc == 0)
-			rc = r->rc;
-		if (rc == 0) {
-			snprintf(s->version, sizeof(s->version), "%s", r->version);
-			log_note(r);
-		} else {
-			snprintf(err, err_len, "%s", r->finished ? r->err : strerror(-rc));
-		}
-	}
-	http_client_free(http);
-	loop_free(loop);
-	free(r);
-	return rc;
 }
 
 /* ---- the watch: long poll on /version (§6) ---------------------------------------------- */
@@ -427,7 +388,10 @@ static void on_watch_read_done(struct reader *r)
 		 s->service, r->d->n_peers, peers, r->version);
 	log_note(r);
 	snprintf(s->version, sizeof(s->version), "%s", r->version);
-	poll_start(s);
+	snprintf(r->d->resume, sizeof(r->d->resume), "%s", r->version);
+	/* the next long poll on the next turn: a first fetch stops its loop at this report and
+	 * must leave no request behind (adapter.h) */
+	loop_timer_arm(s->ctx.loop, &s->pause, loop_now_us());
 	s->report(s->arg, r->d); /* last: see watch_fail */
 }
 
@@ -624,6 +588,7 @@ static int rancher_create(const struct adapter_ctx *ctx, void **state, char *err
 		return -ENOMEM;
 	}
 	s->ctx = *ctx;
+	s->ctx.resume = NULL; /* read below, not kept */
 	s->max_wait_s = settings_get_uint(ctx->settings, ENV_MAX_WAIT_S, MAX_WAIT_S_DEFAULT);
 	snprintf(s->base_url, sizeof(s->base_url), "%s", url);
 	for (size_t n = strlen(s->base_url); n > 0 && s->base_url[n - 1] == '/'; n--)
@@ -632,6 +597,9 @@ static int rancher_create(const struct adapter_ctx *ctx, void **state, char *err
 		snprintf(s->stack, sizeof(s->stack), "%s", stack);
 		snprintf(s->service, sizeof(s->service), "%s", service);
 	}
+	/* an answer already delivered at this version: the watch long-polls from it */
+	if (ctx->resume != NULL && strlen(ctx->resume) < sizeof(s->version))
+		snprintf(s->version, sizeof(s->version), "%s", ctx->resume);
 	if (!find_docker_id("/proc/self/cgroup", s->docker_id))
 		find_docker_id("/proc/self/mountinfo", s->docker_id);
 	loop_timer_init(&s->pause, on_pause_over, s);
@@ -688,7 +656,6 @@ const struct adapter_ops adapter_rancher_ops = {
 	.settings = &rancher_settings,
 	.detect = rancher_detect,
 	.create = rancher_create,
-	.fetch = rancher_fetch,
 	.watch = rancher_watch,
 	.destroy = rancher_destroy,
 };

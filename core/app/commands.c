@@ -169,14 +169,12 @@ struct loaded {
 	char fetch_err[ADAPTER_ERR_LEN];
 };
 
-/* Asks the adapter once, before the loop (its first answer, and its settings overrides). */
+/* Asks the adapter once, before the daemon's loop exists (its first answer and its settings
+ * overrides), bounded (adapter.h). A failure is not retried here: the daemon's backoff does. */
 static void first_fetch(struct loaded *out)
 {
-	void *state = NULL;
-	int rc = out->ops->create(&out->ctx, &state, out->fetch_err, sizeof(out->fetch_err));
-	if (rc == 0)
-		rc = out->ops->fetch(state, out->first, out->fetch_err, sizeof(out->fetch_err));
-	out->ops->destroy(state);
+	int rc = adapter_first_fetch(out->ops, &out->ctx, out->first, out->fetch_err,
+				     sizeof(out->fetch_err));
 	if (rc < 0) {
 		free(out->first);
 		out->first = NULL;

@@ -2,7 +2,7 @@
  *
  * The script never blocks the loop: it is spawned (posix_spawn), its stdin, stdout and stderr
  * are /dev/null (a script printing megabytes cannot stall on a full pipe), and it is reaped
- * through a pidfd (loop_child_add). It runs in its own process group so that a probe that
+ * through a pidfd (loop_child_add) only: there is no wait anywhere in this file. It runs in its own process group so that a probe that
  * overruns its timeout is stopped whole: SIGKILL to the group, children of the script
  * included. The child starts with every signal unblocked and at its default action (the
  * loop blocks the signals it handles through signalfd). */
@@ -21,12 +21,21 @@
 #include <unistd.h>
 
 #define SCRIPT_SHELL "/bin/sh"
+#define REWATCH_MS 100u
 
 struct script_probe {
 	pid_t pid;
 	check_probe_done_fn done;
 	void *arg;
 	struct script_probe *prev, *next;
+};
+
+/* A killed script whose pidfd the loop could not take yet (no fd or memory left): asked
+ * again on a timer until it can, so that it too is reaped through its pidfd, never with a
+ * wait on the loop. Freed once handed over; a loop freed first leaves it to the process end. */
+struct script_rewatch {
+	pid_t pid;
+	struct loop_timer timer;
 };
 
 /* The scripts in flight, found by pid when the loop reaps one. A cancelled script is taken
@@ -108,6 +117,30 @@ static void on_script_exit(struct loop *loop, pid_t pid, int status, void *arg)
 	done(done_arg, false, why);
 }
 
+static void on_rewatch(struct loop *loop, void *arg)
+{
+	struct script_rewatch *w = arg;
+	if (loop_child_add(loop, w->pid, on_script_exit, NULL) == 0) {
+		free(w);
+		return;
+	}
+	loop_timer_arm(loop, &w->timer, loop_now_us() + REWATCH_MS * 1000u);
+}
+
+/* The script runs but cannot be watched: stop it now and hand its reaping to a timer. */
+static void stop_unwatched(struct loop *loop, pid_t pid)
+{
+	struct script_rewatch *w = calloc(1, sizeof(*w));
+
+	kill(-pid, SIGKILL);
+	if (w == NULL)
+		return; /* out of memory as well: left a zombie until the process ends */
+	w->pid = pid;
+	loop_timer_init(&w->timer, on_rewatch, w);
+	if (loop_timer_arm(loop, &w->timer, loop_now_us() + REWATCH_MS * 1000u) < 0)
+		free(w);
+}
+
 static int script_start(const struct check_env *env, const struct check_settings *s,
 			check_probe_done_fn done, void *arg, void **probe, char *err,
 			size_t err_len)
@@ -128,10 +161,7 @@ static int script_start(const struct check_env *env, const struct check_settings
 	}
 	rc = loop_child_add(env->loop, p->pid, on_script_exit, NULL);
 	if (rc < 0) {
-		/* Cannot watch it: stop it now. After SIGKILL the wait is short and bounded;
-		 * this error path is the only wait outside the loop. */
-		kill(-p->pid, SIGKILL);
-		waitpid(p->pid, NULL, 0);
+		stop_unwatched(env->loop, p->pid);
 		snprintf(err, err_len, "watch the script's process: %s", strerror(-rc));
 		free(p);
 		return rc;

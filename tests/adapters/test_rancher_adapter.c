@@ -1,18 +1,22 @@
 /* test_rancher_adapter.c — the real rancher adapter, through adapter.c, on a real loop,
- * against fake_rancher.py (a fake rancher-metadata replaying ../shared/fixtures/rancher).
+ * against tests/adapters/lib/fake_api.py running scenarios/rancher.py (a fake
+ * rancher-metadata replaying ../shared/fixtures/rancher), with lib/adapter_harness.
  *
- * Covers: the first fetch under every metadata version; finding the service through
- * /self/service; changes seen by the long poll (a container stopped and started, a host
- * reconnecting, the version changing); an outage (500s, dropped connections) that keeps the
- * last peers and backs off; an old server that ignores wait=true, which must not make us
- * spin; a quiet long poll; bad answers (truncated, huge, wrong types, not JSON, an unknown
- * shape, an unknown version) that log a clear line and leave the peers as they were. */
+ * Covers: the first fetch under every metadata version, once and bounded, and a failed one
+ * asked again only after the backoff; the watch going on from the first fetch's version;
+ * finding the service through /self/service; changes seen by the long poll (a container
+ * stopped and started, a host reconnecting, the version changing); an outage (500s, dropped
+ * connections) that keeps the last peers and backs off; an old server that ignores
+ * wait=true, which must not make us spin; a quiet long poll; bad answers (truncated, huge,
+ * wrong types, not JSON, an unknown shape, an unknown version) that log a clear line and
+ * leave the peers as they were. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "adapter_harness.h"
 #include "rancher.h"
 #include "registry.h"
 #include "log.h"
@@ -20,161 +24,41 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#ifndef FAKE_RANCHER
-#error "FAKE_RANCHER must name tests/adapters/fake_rancher.py"
-#endif
-#ifndef KEEPVIP_SHARED_DIR
-#error "KEEPVIP_SHARED_DIR must name the shared/ directory"
-#endif
 
 #define SERVICE_PATH "/2015-12-19/stacks/keepvip/services/keepvip"
 
-struct env_entry {
-	const char *name;
-	char value[256];
-};
-
 struct fixture {
-	pid_t server;
-	unsigned port;
+	struct fake_api api;
 	struct loop *loop;
-	struct env_entry env[8];
-	size_t n_env;
+	struct harness_env env;
+	struct log_capture log;
 	struct settings *settings;           /* loaded from env (ctx_of) */
 	struct adapter *adapter;
 	unsigned updates;
 	bool saw_empty;                      /* an update without peers: must never happen */
 	struct adapter_discovery last;
-	int log_fd;
-	char log_path[64];
+	char fetch_err[ADAPTER_ERR_LEN];
 };
 
-/* ---- the fake server -------------------------------------------------------------------- */
-
-static pid_t start_server(unsigned *port)
+static void use_version(struct fixture *f, const char *version)
 {
-	int out[2];
-	assert_int_equal(pipe(out), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(out[1], 1);
-		close(out[0]);
-		close(out[1]);
-		execlp("python3", "python3", FAKE_RANCHER, "--fixtures",
-		       KEEPVIP_SHARED_DIR "/fixtures/rancher", (char *)NULL);
-		_exit(127);
-	}
-	close(out[1]);
-	char line[32] = { 0 };
-	size_t used = 0;
-	while (used < sizeof(line) - 1 && memchr(line, '\n', used) == NULL) {
-		ssize_t n = read(out[0], line + used, sizeof(line) - 1 - used);
-		if (n <= 0)
-			break;
-		used += (size_t)n;
-	}
-	close(out[0]);
-	*port = (unsigned)strtoul(line, NULL, 10);
-	assert_true(*port > 0);
-	return pid;
-}
-
-static size_t collect(char *data, size_t size, size_t n, void *userp)
-{
-	json_t **out = userp;
-	json_t *j = json_loadb(data, size * n, 0, NULL);
-	if (j != NULL) {
-		json_decref(*out);
-		*out = j;
-	}
-	return size * n;
-}
-
-/* GET /_control/<what> on the fake; returns its JSON answer (caller decrefs). */
-static json_t *control(const struct fixture *f, const char *what)
-{
-	char url[512];
-	json_t *answer = NULL;
-	CURL *c = curl_easy_init();
-	assert_non_null(c);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/_control/%s", f->port, what);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROXY, "");
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3000L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
-	assert_int_equal(curl_easy_perform(c), CURLE_OK);
-	curl_easy_cleanup(c);
-	assert_non_null(answer);
-	return answer;
+	char url[160];
+	snprintf(url, sizeof(url), "%s/%s", f->api.base_url, version);
+	harness_env_set(&f->env, "KEEPVIP_RANCHER_METADATA_URL", url);
 }
 
 static void control_ok(const struct fixture *f, const char *what)
 {
-	json_t *answer = control(f, what);
-	assert_true(json_is_true(json_object_get(answer, "ok")));
-	json_decref(answer);
+	fake_api_control_ok(&f->api, what);
 }
 
-/* How many requests the fake saw for path ("" = all). */
 static long requests(const struct fixture *f, const char *path)
 {
-	json_t *stats = control(f, "stats");
-	long n = path[0] == '\0'
-			 ? (long)json_integer_value(json_object_get(stats, "total"))
-			 : (long)json_integer_value(json_object_get(json_object_get(stats, "paths"),
-								    path));
-	json_decref(stats);
-	return n;
-}
-
-/* ---- the environment the adapter sees ---------------------------------------------------- */
-
-static void env_set(struct fixture *f, const char *name, const char *value)
-{
-	for (size_t i = 0; i < f->n_env; i++) {
-		if (strcmp(f->env[i].name, name) == 0) {
-			snprintf(f->env[i].value, sizeof(f->env[i].value), "%s", value);
-			return;
-		}
-	}
-	assert_true(f->n_env < sizeof(f->env) / sizeof(f->env[0]));
-	f->env[f->n_env].name = name;
-	snprintf(f->env[f->n_env].value, sizeof(f->env[0].value), "%s", value);
-	f->n_env++;
-}
-
-static void env_unset(struct fixture *f, const char *name)
-{
-	for (size_t i = 0; i < f->n_env; i++)
-		if (strcmp(f->env[i].name, name) == 0)
-			f->env[i].value[0] = '\0';
-}
-
-static const char *env_lookup(const char *name, void *ctx)
-{
-	const struct fixture *f = ctx;
-	for (size_t i = 0; i < f->n_env; i++)
-		if (strcmp(f->env[i].name, name) == 0)
-			return f->env[i].value;
-	return NULL;
-}
-
-static void use_version(struct fixture *f, const char *version)
-{
-	char url[128];
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/%s", f->port, version);
-	env_set(f, "KEEPVIP_RANCHER_METADATA_URL", url);
+	return fake_api_requests(&f->api, path);
 }
 
 /* The env as loaded settings (every adapter's keys, from the registry), as the app loads
@@ -183,8 +67,9 @@ static int load_settings(struct fixture *f, char *err, size_t err_len)
 {
 	struct settings_adapters adapters;
 	adapter_registry_settings(&adapters);
-	env_set(f, "KEEPVIP_VIPS", "10.0.0.100");
-	struct settings_inputs in = { .env = { "env", env_lookup, f }, .adapters = &adapters };
+	harness_env_set(&f->env, "KEEPVIP_VIPS", "10.0.0.100");
+	struct settings_inputs in = { .env = { "env", harness_env_lookup, &f->env },
+				      .adapters = &adapters };
 	if (f->settings == NULL)
 		f->settings = calloc(1, sizeof(*f->settings));
 	assert_non_null(f->settings);
@@ -212,15 +97,24 @@ static void on_update(void *arg, const struct adapter_discovery *d)
 	f->last = *d;
 }
 
-static void open_adapter(struct fixture *f)
+/* As `keepvip run` does: the first fetch (bounded, before the loop), then the adapter opened
+ * on the loop with its answer, or with none when it failed. Returns the first fetch's rc. */
+static int open_adapter(struct fixture *f)
 {
 	struct adapter_ctx ctx = ctx_of(f, f->loop);
+	struct adapter_discovery *first = calloc(1, sizeof(*first));
 	char err[256];
-	int rc = adapter_open(&adapter_rancher_ops, &ctx, NULL, on_update, f, &f->adapter, err,
-			      sizeof(err));
+
+	assert_non_null(first);
+	int fetched = adapter_first_fetch(&adapter_rancher_ops, &ctx, first, f->fetch_err,
+					  sizeof(f->fetch_err));
+	int rc = adapter_open(&adapter_rancher_ops, &ctx, fetched == 0 ? first : NULL, on_update,
+			      f, &f->adapter, err, sizeof(err));
 	if (rc != 0)
 		print_error("adapter_open: %s\n", err);
 	assert_int_equal(rc, 0);
+	free(first);
+	return fetched;
 }
 
 static void start_adapter(struct fixture *f)
@@ -228,53 +122,48 @@ static void start_adapter(struct fixture *f)
 	assert_int_equal(adapter_start(f->adapter), 0);
 }
 
-struct wait {
-	struct fixture *f;
-	bool (*done)(const struct fixture *f, const void *arg);
-	const void *arg;
-	uint64_t deadline_us;
-	struct loop_timer tick;
-};
-
-static void on_tick(struct loop *loop, void *arg)
-{
-	struct wait *w = arg;
-	if ((w->done != NULL && w->done(w->f, w->arg)) || loop_now_us() >= w->deadline_us) {
-		loop_stop(loop);
-		return;
-	}
-	loop_timer_arm(loop, &w->tick, loop_now_us() + 20000u);
-}
-
-/* Runs the loop until done(f, arg) or ms have passed; returns done's last answer. */
-static bool run_until(struct fixture *f, bool (*done)(const struct fixture *, const void *),
-		      const void *arg, unsigned ms)
-{
-	struct wait w = { .f = f, .done = done, .arg = arg,
-			  .deadline_us = loop_now_us() + (uint64_t)ms * 1000u };
-	loop_timer_init(&w.tick, on_tick, &w);
-	loop_timer_arm(f->loop, &w.tick, loop_now_us());
-	assert_int_equal(loop_run(f->loop), 0);
-	loop_timer_cancel(f->loop, &w.tick);
-	return done != NULL && done(f, arg);
-}
-
 static void run_for(struct fixture *f, unsigned ms)
 {
-	run_until(f, NULL, NULL, ms);
+	harness_run_for(f->loop, ms);
 }
 
-static bool updates_reach(const struct fixture *f, const void *arg)
+struct updates_at_least {
+	const struct fixture *f;
+	unsigned n;
+};
+
+static bool updates_reach_pred(const void *arg)
 {
-	return f->updates >= *(const unsigned *)arg;
+	const struct updates_at_least *u = arg;
+	return u->f->updates >= u->n;
 }
 
-static bool log_has(const struct fixture *f, const void *needle)
+static bool updates_reach(struct fixture *f, unsigned n, unsigned ms)
 {
-	static char buf[1 << 16];
-	ssize_t n = pread(f->log_fd, buf, sizeof(buf) - 1, 0);
-	buf[n > 0 ? n : 0] = '\0';
-	return strstr(buf, needle) != NULL;
+	struct updates_at_least u = { f, n };
+	return harness_run_until(f->loop, updates_reach_pred, &u, ms);
+}
+
+struct log_needle {
+	const struct fixture *f;
+	const char *needle;
+};
+
+static bool log_has_pred(const void *arg)
+{
+	const struct log_needle *l = arg;
+	return log_capture_has(&l->f->log, l->needle);
+}
+
+static bool log_has(const struct fixture *f, const char *needle)
+{
+	return log_capture_has(&f->log, needle);
+}
+
+static bool log_shows_within(struct fixture *f, const char *needle, unsigned ms)
+{
+	struct log_needle l = { f, needle };
+	return harness_run_until(f->loop, log_has_pred, &l, ms);
 }
 
 static void assert_peers(const struct adapter_discovery *d, const char *const *want, size_t n)
@@ -294,16 +183,12 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	f->server = start_server(&f->port);
+	fake_api_start(&f->api, &(struct fake_api_opts){ .scenario = "rancher.py" });
 	assert_int_equal(loop_new(&f->loop), 0);
 	use_version(f, "2015-12-19");
-	env_set(f, "KEEPVIP_RANCHER_STACK", "keepvip");
-	env_set(f, "KEEPVIP_RANCHER_SERVICE", "keepvip");
-	snprintf(f->log_path, sizeof(f->log_path), "/tmp/keepvip-rancher-log-XXXXXX");
-	f->log_fd = mkstemp(f->log_path);
-	assert_true(f->log_fd >= 0);
-	log_setup(LOG_FORMAT_TEXT, LOG_LEVEL_DEBUG);
-	log_set_fd(f->log_fd);
+	harness_env_set(&f->env, "KEEPVIP_RANCHER_STACK", "keepvip");
+	harness_env_set(&f->env, "KEEPVIP_RANCHER_SERVICE", "keepvip");
+	log_capture_start(&f->log);
 	*state = f;
 	return 0;
 }
@@ -313,16 +198,8 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 	adapter_close(f->adapter);
 	loop_free(f->loop);
-	kill(f->server, SIGTERM);
-	waitpid(f->server, NULL, 0);
-	log_set_fd(2);
-	if (getenv("KEEPVIP_TEST_VERBOSE") != NULL) {
-		char buf[8192];
-		ssize_t n = pread(f->log_fd, buf, sizeof(buf) - 1, 0);
-		fprintf(stderr, "%.*s", (int)(n > 0 ? n : 0), buf);
-	}
-	close(f->log_fd);
-	unlink(f->log_path);
+	fake_api_stop(&f->api);
+	log_capture_stop(&f->log);
 	free(f->settings);
 	free(f);
 	return 0;
@@ -337,8 +214,11 @@ static void test_first_fetch_every_version(void **state)
 	char text[IP_ADDR_STRLEN];
 
 	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+		char version_path[64];
 		use_version(f, versions[i]);
-		open_adapter(f);
+		assert_int_equal(open_adapter(f), 0);
+		snprintf(version_path, sizeof(version_path), "/%s/version", versions[i]);
+		assert_int_equal(requests(f, version_path), 1); /* one read: nothing left running */
 		const struct adapter_discovery *d = adapter_last(f->adapter);
 		assert_non_null(d);
 		assert_true(d->has_self);
@@ -360,8 +240,8 @@ static void test_first_fetch_every_version(void **state)
 static void test_service_from_self_service(void **state)
 {
 	struct fixture *f = *state;
-	env_unset(f, "KEEPVIP_RANCHER_STACK");
-	env_unset(f, "KEEPVIP_RANCHER_SERVICE");
+	harness_env_unset(&f->env, "KEEPVIP_RANCHER_STACK");
+	harness_env_unset(&f->env, "KEEPVIP_RANCHER_SERVICE");
 	control_ok(f, "managed?on=1"); /* a managed-network client: /self/service answers */
 	open_adapter(f);
 	assert_peers(adapter_last(f->adapter), both_peers, 2);
@@ -372,9 +252,50 @@ static void test_unknown_version(void **state)
 {
 	struct fixture *f = *state;
 	use_version(f, "2099-01-01");
-	open_adapter(f);
+	assert_true(open_adapter(f) < 0);
 	assert_null(adapter_last(f->adapter));
-	assert_true(log_has(f, "does not know this metadata version"));
+	assert_non_null(strstr(f->fetch_err, "does not know this metadata version"));
+}
+
+/* A failed first fetch is one read (one request), then the adapter's backoff, not a second
+ * read at once: the first retry comes after BACKOFF_FIRST_MS (1 s), the next after 2 s. */
+static void test_failed_first_fetch_is_asked_once(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t errors = 0, updates = 0;
+
+	control_ok(f, "down?seconds=2&mode=500");
+	assert_true(open_adapter(f) < 0);
+	assert_non_null(strstr(f->fetch_err, "HTTP 500"));
+	assert_int_equal(requests(f, ""), 1);
+	start_adapter(f);
+	run_for(f, 700);
+	assert_int_equal(requests(f, ""), 1); /* nothing more before the backoff */
+	assert_true(log_has(f, "the first fetch failed; asking again in 1000 ms"));
+	adapter_counts(f->adapter, &updates, &errors);
+	assert_int_equal(errors, 1);
+
+	/* the retry at 1 s fails too (down for 2 s): 2 s more, then the answer */
+	assert_true(updates_reach(f, 1, 5000));
+	assert_peers(&f->last, both_peers, 2);
+	assert_true(log_has(f, "retrying in 2000 ms"));
+	/* the first fetch, the retry at 1 s, the read at 3 s, and the long poll after it */
+	assert_in_range(requests(f, "/2015-12-19/version"), 3, 4);
+	assert_false(f->saw_empty);
+}
+
+/* The watch goes on from the first fetch's metadata version: no second whole read. */
+static void test_watch_goes_on_from_first_fetch(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(open_adapter(f), 0);
+	start_adapter(f);
+	run_for(f, 300);
+	assert_int_equal(requests(f, "/2015-12-19/self/host"), 1);
+	json_t *stats = fake_api_control(&f->api, "stats");
+	assert_int_equal(json_integer_value(json_object_get(stats, "version_waits")), 1);
+	json_decref(stats);
+	assert_int_equal(f->updates, 1);
 }
 
 /* ---- the watch -------------------------------------------------------------------------- */
@@ -393,32 +314,32 @@ static void test_long_poll_sees_changes(void **state)
 	control_ok(f, "stop?name=keepvip-keepvip-3");
 	uint64_t t0 = loop_now_us();
 	want = 2;
-	assert_true(run_until(f, updates_reach, &want, 3000));
+	assert_true(updates_reach(f, want, 3000));
 	assert_true(loop_now_us() - t0 < 1500000u); /* the long poll answered, not a timer */
 	assert_peers(&f->last, only_b, 1);
 
 	control_ok(f, "start?name=keepvip-keepvip-3");
 	want = 3;
-	assert_true(run_until(f, updates_reach, &want, 3000));
+	assert_true(updates_reach(f, want, 3000));
 	assert_peers(&f->last, both_peers, 2);
 
 	/* node-c's agent reconnects: a new version, the same peers (never dropped for it) */
 	control_ok(f, "host?name=node-c&agent_state=active");
 	want = 4;
-	assert_true(run_until(f, updates_reach, &want, 3000));
+	assert_true(updates_reach(f, want, 3000));
 	assert_peers(&f->last, both_peers, 2);
 
 	/* the version changes with nothing else: re-read, same answer */
 	control_ok(f, "version?value=another-version");
 	want = 5;
-	assert_true(run_until(f, updates_reach, &want, 3000));
+	assert_true(updates_reach(f, want, 3000));
 	assert_peers(&f->last, both_peers, 2);
 	assert_true(log_has(f, "2 peer(s) (10.42.0.12, 10.42.0.13) at metadata version another-version"));
 
 	/* a container removed from the metadata altogether */
 	control_ok(f, "remove?name=keepvip-keepvip-3");
 	want = 6;
-	assert_true(run_until(f, updates_reach, &want, 3000));
+	assert_true(updates_reach(f, want, 3000));
 	assert_peers(&f->last, only_b, 1);
 	assert_false(f->saw_empty);
 }
@@ -426,7 +347,7 @@ static void test_long_poll_sees_changes(void **state)
 static void test_quiet_long_poll_does_not_spin(void **state)
 {
 	struct fixture *f = *state;
-	env_set(f, "KEEPVIP_RANCHER_MAX_WAIT_S", "1");
+	harness_env_set(&f->env, "KEEPVIP_RANCHER_MAX_WAIT_S", "1");
 	open_adapter(f);
 	start_adapter(f);
 	run_for(f, 3500);
@@ -451,7 +372,7 @@ static void test_old_server_does_not_spin(void **state)
 
 	/* changes are still seen, at the slower pace */
 	control_ok(f, "stop?name=keepvip-keepvip-2");
-	assert_true(run_until(f, updates_reach, &want, 7000));
+	assert_true(updates_reach(f, want, 7000));
 	static const char *const only_c[] = { "10.42.0.13" };
 	assert_peers(&f->last, only_c, 1);
 	assert_in_range(requests(f, "/2015-12-19/version"), 3, 4);
@@ -481,7 +402,7 @@ static void outage(struct fixture *f, const char *mode)
 	assert_in_range(requests(f, "") - before, 2, 6);
 
 	/* back: the change made during the outage arrives */
-	assert_true(run_until(f, updates_reach, &want, 6000));
+	assert_true(updates_reach(f, want, 6000));
 	assert_peers(&f->last, only_b, 1);
 	assert_true(log_has(f, "answering again after"));
 	assert_false(f->saw_empty);
@@ -508,7 +429,7 @@ static void bad_answer(struct fixture *f, const char *kind, const char *expect_i
 	snprintf(what, sizeof(what), "body?path=%s&kind=%s", SERVICE_PATH, kind);
 	control_ok(f, what);
 	control_ok(f, "stop?name=keepvip-keepvip-3");
-	assert_true(run_until(f, log_has, expect_in_log, 3000));
+	assert_true(log_shows_within(f, expect_in_log, 3000));
 	assert_true(log_has(f, "keeping 2 known peers"));
 	assert_int_equal(f->updates, 1);
 	assert_peers(adapter_last(f->adapter), both_peers, 2);
@@ -547,7 +468,7 @@ static void test_detect(void **state)
 	struct fixture *f = *state;
 	struct adapter_ctx ctx = ctx_of(f, NULL);
 	assert_int_equal(adapter_rancher_ops.detect(&ctx), 1);
-	env_unset(f, "KEEPVIP_RANCHER_METADATA_URL");
+	harness_env_unset(&f->env, "KEEPVIP_RANCHER_METADATA_URL");
 	ctx = ctx_of(f, NULL);
 	uint64_t t0 = loop_now_us();
 	assert_int_equal(adapter_rancher_ops.detect(&ctx), 0); /* no rancher-metadata here */
@@ -560,17 +481,17 @@ static void test_bad_settings(void **state)
 {
 	struct fixture *f = *state;
 	char err[SETTINGS_ERR_LEN];
-	env_unset(f, "KEEPVIP_RANCHER_SERVICE");
+	harness_env_unset(&f->env, "KEEPVIP_RANCHER_SERVICE");
 	assert_int_equal(load_settings(f, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "env KEEPVIP_RANCHER_STACK: is set but KEEPVIP_RANCHER_SERVICE "
 				 "is not: give both, or neither");
-	env_set(f, "KEEPVIP_RANCHER_SERVICE", "keepvip");
-	env_set(f, "KEEPVIP_RANCHER_METADATA_URL", "rancher-metadata/2015-12-19");
+	harness_env_set(&f->env, "KEEPVIP_RANCHER_SERVICE", "keepvip");
+	harness_env_set(&f->env, "KEEPVIP_RANCHER_METADATA_URL", "rancher-metadata/2015-12-19");
 	assert_int_equal(load_settings(f, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "env KEEPVIP_RANCHER_METADATA_URL: \"rancher-metadata/2015-12-19\""
 				 " is not an http:// or https:// URL (at most 511 characters)");
 	use_version(f, "2015-12-19");
-	env_set(f, "KEEPVIP_RANCHER_MAX_WAIT_S", "500");
+	harness_env_set(&f->env, "KEEPVIP_RANCHER_MAX_WAIT_S", "500");
 	assert_int_equal(load_settings(f, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "env KEEPVIP_RANCHER_MAX_WAIT_S: \"500\" is not between 1 and 120");
 }
@@ -583,6 +504,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_first_fetch_every_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_service_from_self_service, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_first_fetch_is_asked_once, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_watch_goes_on_from_first_fetch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_poll_sees_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quiet_long_poll_does_not_spin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_old_server_does_not_spin, setup, teardown),

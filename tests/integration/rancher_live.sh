@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # rancher_live.sh — three daemons take their peers (and VRID, check) from a fake
-# rancher-metadata (tests/adapters/fake_rancher.py replaying ../shared/fixtures/rancher) and
+# rancher-metadata (tests/adapters/lib/fake_api.py running scenarios/rancher.py, which replays
+# ../shared/fixtures/rancher) and
 # follow it live (DESIGN "Behaviour": peers change at run time without moving the VIP; an
 # adapter that cannot reach its API keeps the last known peers and retries with backoff).
 #
@@ -32,7 +33,8 @@ lab_up 3
 
 PYTHON=$(command -v python3) || lab_cannot_run "python3 (the fake metadata server) is not installed"
 command -v curl >/dev/null || lab_cannot_run "curl (the fake server's controls) is not installed"
-FAKE="$(cd "$(dirname "$0")/.." && pwd)/adapters/fake_rancher.py"
+ADAPTER_TESTS="$(cd "$(dirname "$0")/.." && pwd)/adapters"
+FAKE="$ADAPTER_TESTS/lib/fake_api.py"
 SERVER=10.42.0.2
 VIP=10.42.0.100
 VRID=51           # from the service metadata, not from the env
@@ -43,7 +45,8 @@ MAX_GAP_MS=400    # between two adverts of host 1 to one peer (they go every 100
 # ---- the fake metadata service, inside the lab ---------------------------------------------
 
 lab_ns_sh "$LAB_SWITCH" ip addr add "$SERVER/24" dev br0
-ip netns exec "$LAB_SWITCH" "$PYTHON" "$FAKE" --bind "$SERVER" --self-by-source \
+ip netns exec "$LAB_SWITCH" "$PYTHON" "$FAKE" --scenario "$ADAPTER_TESTS/scenarios/rancher.py" \
+	--bind "$SERVER" --opt self_by_source=1 \
 	>"$LAB_DIR/fake.out" 2>"$LAB_DIR/fake.err" </dev/null &
 FAKE_PID=$!
 lab_track_pid "$FAKE_PID"
@@ -57,7 +60,8 @@ done
 [ -n "$PORT" ] || lab_die "fake rancher-metadata did not start: $(cat "$LAB_DIR/fake.err")"
 URL="http://$SERVER:$PORT/2015-12-19"
 
-# control WHAT: one of the fake server's control endpoints (fake_rancher.py's docstring).
+# control WHAT: one of the fake server's control endpoints (fake_api.py's and the rancher
+# scenario's docstrings).
 control() {
 	ip netns exec "$LAB_SWITCH" curl -sSf -m 5 "http://$SERVER:$PORT/_control/$1" \
 		>>"$LAB_DIR/control.log" 2>&1 || lab_fail "control $1" "the fake server did not answer"

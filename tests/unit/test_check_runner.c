@@ -752,6 +752,40 @@ static void test_script_false_is_fault(void **state)
 	assert_string_equal(status0(h)->last_error, "exit status 1");
 }
 
+/* While a script runs, the loop keeps turning: the script is reaped through its pidfd when
+ * it ends, never waited for (a wait would freeze the 10 ms ticker for the script's 400 ms). */
+static unsigned ticker_turns;
+
+static void on_ticker(struct loop *loop, void *arg)
+{
+	ticker_turns++;
+	loop_timer_arm(loop, arg, loop_now_us() + 10000u);
+}
+
+static void test_script_never_blocks_the_loop(void **state)
+{
+	struct harness *h = *state;
+	struct check_settings c = check_of(CHECK_SCRIPT, 0, "sleep 0.4; exit 3");
+	struct loop_timer ticker;
+
+	c.interval_ms = 5000;
+	c.timeout_ms = 3000;
+	c.fall = 1;
+	ticker_turns = 0;
+	loop_timer_init(&ticker, on_ticker, &ticker);
+	loop_timer_arm(h->loop, &ticker, loop_now_us());
+	start_runner(h, &c, 1);
+	assert_true(run_until(h, first_change, 3000));
+	loop_timer_cancel(h->loop, &ticker);
+	assert_true(h->fault);
+	assert_string_equal(status0(h)->last_error, "exit status 3"); /* the status came back */
+	assert_true(status0(h)->last_duration_ms >= 400);
+	assert_true(ticker_turns >= 20);
+	check_runner_free(h->runner);
+	h->runner = NULL;
+	assert_true(no_children_left(1000));
+}
+
 static void test_script_over_its_timeout_is_killed_with_its_children(void **state)
 {
 	struct harness *h = *state;
@@ -860,6 +894,7 @@ int main(void)
 		TEST(test_http_client_freed_from_its_own_callback),
 		TEST(test_script_true_is_healthy),
 		TEST(test_script_false_is_fault),
+		TEST(test_script_never_blocks_the_loop),
 		TEST(test_script_over_its_timeout_is_killed_with_its_children),
 		TEST(test_script_printing_megabytes_does_not_stall),
 		TEST(test_missing_script_fails_and_is_logged_once),

@@ -208,11 +208,7 @@ lab_up() {
 	LAB_DIR=$(mktemp -d "/tmp/keepvip-$LAB_NAME.XXXXXX") || lab_die "mktemp failed"
 
 	lab_ns_sh "$LAB_SWITCH" ip link set lo up
-	# The switch is pure layer 2: no IPv6 chatter of its own on the wire.
-	lab_ns_sh "$LAB_SWITCH" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	lab_ns_sh "$LAB_SWITCH" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-	lab_ns_sh "$LAB_SWITCH" ip link add br0 type bridge mcast_snooping 0 stp_state 0
-	lab_ns_sh "$LAB_SWITCH" ip link set br0 up
+	lab_switch_setup "$LAB_SWITCH"
 	for k in $(seq 1 "$n"); do
 		lab_add_host "$k"
 	done
@@ -228,22 +224,62 @@ lab_ns_sh() {
 }
 
 lab_add_host() {
-	local k=$1 ns
-	ns=$(lab_host_ns "$k")
-	ip netns add "$ns" || lab_die "ip netns add $ns failed"
-	LAB_NAMESPACES+=("$ns")
-	lab_ns_sh "$ns" ip link set lo up
-	# No duplicate address detection: addresses (and the link-local one) usable at once.
-	lab_ns_sh "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
-	lab_ns_sh "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+	lab_host_make "$LAB_SWITCH" "$(lab_host_ns "$1")" "$1" "$(lab_host_ipv4 "$1")/24" \
+		"$(lab_host_ipv6 "$1")/64"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Namespaces, by name: the parts lab_up is made of, also used by bench/lib.sh for its labs
+# (several in one run). Every namespace made here is in LAB_NAMESPACES (deleted by the cleanup).
+
+# lab_ns_make NS: a new namespace with lo up.
+lab_ns_make() {
+	ip netns add "$1" || lab_die "ip netns add $1 failed"
+	LAB_NAMESPACES+=("$1")
+	lab_ns_sh "$1" ip link set lo up
+}
+
+# lab_switch_setup NS: bridge br0 in NS. The switch is pure layer 2: no IPv6 chatter of its
+# own on the wire, no multicast snooping, no STP (ports forward at once).
+lab_switch_setup() {
+	lab_ns_sh "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	lab_ns_sh "$1" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	lab_ns_sh "$1" ip link add br0 type bridge mcast_snooping 0 stp_state 0
+	lab_ns_sh "$1" ip link set br0 up
+}
+
+# lab_host_make SWITCH NS K IPV4/PLEN [IPV6/PLEN]: host namespace NS whose eth0 is port pK of
+# SWITCH's br0. Without IPV6 the host has IPv6 off (nothing of it on the wire).
+lab_host_make() {
+	local sw=$1 ns=$2 k=$3 addr4=$4 addr6=${5:-}
+	lab_ns_make "$ns"
+	if [ -n "$addr6" ]; then
+		# No duplicate address detection: addresses (and the link-local one) usable at once.
+		lab_ns_sh "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
+		lab_ns_sh "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+	else
+		lab_ns_sh "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		lab_ns_sh "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	fi
 	# The pair is born in the switch namespace; its eth0 end goes straight into the host.
-	lab_ns_sh "$LAB_SWITCH" ip link add "p$k" type veth peer name eth0 netns "$ns"
-	lab_ns_sh "$LAB_SWITCH" ip link set "p$k" master br0
-	lab_ns_sh "$LAB_SWITCH" ip link set "p$k" up
-	lab_ns_sh "$ns" sysctl -qw net.ipv6.conf.eth0.accept_dad=0
-	lab_ns_sh "$ns" ip addr add "$(lab_host_ipv4 "$k")/24" dev eth0
-	lab_ns_sh "$ns" ip addr add "$(lab_host_ipv6 "$k")/64" dev eth0 nodad
+	lab_ns_sh "$sw" ip link add "p$k" type veth peer name eth0 netns "$ns"
+	lab_ns_sh "$sw" ip link set "p$k" master br0
+	lab_ns_sh "$sw" ip link set "p$k" up
+	lab_ns_sh "$ns" ip addr add "$addr4" dev eth0
+	if [ -n "$addr6" ]; then
+		lab_ns_sh "$ns" sysctl -qw net.ipv6.conf.eth0.accept_dad=0
+		lab_ns_sh "$ns" ip addr add "$addr6" dev eth0 nodad
+	fi
 	lab_ns_sh "$ns" ip link set eth0 up
+}
+
+# lab_ns_delete_all: deletes every namespace made so far (lab_cleanup; bench's teardown).
+lab_ns_delete_all() {
+	local ns
+	for ns in "${LAB_NAMESPACES[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	LAB_NAMESPACES=()
 }
 
 # lab_cleanup: the EXIT trap. Kills what the lab started, by pid, then deletes its namespaces.
@@ -270,9 +306,7 @@ lab_cleanup() {
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
-	for ns in "${LAB_NAMESPACES[@]}"; do
-		ip netns del "$ns" 2>/dev/null
-	done
+	lab_ns_delete_all
 	if [ -n "$LAB_DIR" ] && [ "${LAB_KEEP:-0}" != 1 ]; then
 		rm -rf "$LAB_DIR"
 	fi
