@@ -24,6 +24,8 @@ struct adapter {
 	unsigned failures;                /* in a row, for the backoff */
 	uint64_t updates, errors;         /* since open, for /metrics */
 	struct loop_timer retry_timer;
+	struct loop_timer rebuild_timer;  /* armed by adapter_settings_changed */
+	bool rebuild_pending;             /* settings changed, the state is not rebuilt yet */
 };
 
 const char *adapter_name(const struct adapter *a)
@@ -86,6 +88,27 @@ static void adapter_retry(struct loop *loop, void *arg)
 		return; /* adapter_start reported through adapter_fail */
 }
 
+/* One fetch now, as the first answer: reported, or logged and counted (the watch or the
+ * retries bring the next). 0, or -ENOMEM. */
+static int adapter_first_answer(struct adapter *a)
+{
+	char fetch_err[ADAPTER_ERR_LEN];
+	struct adapter_discovery *first = calloc(1, sizeof(*first));
+	if (first == NULL)
+		return -ENOMEM;
+	int rc = a->ops->fetch(a->state, first, fetch_err, sizeof(fetch_err));
+	if (rc == 0)
+		adapter_report(a, first);
+	else {
+		a->errors++;
+		log_warn("adapter", "%s: first fetch failed: %s", a->ops->name, fetch_err);
+	}
+	free(first);
+	return 0;
+}
+
+static void adapter_rebuild(struct loop *loop, void *arg);
+
 int adapter_open(const struct adapter_ops *ops, const struct adapter_ctx *ctx,
 		 const struct adapter_discovery *known, adapter_update_fn on_update, void *arg,
 		 struct adapter **out, char *err, size_t err_len)
@@ -100,6 +123,7 @@ int adapter_open(const struct adapter_ops *ops, const struct adapter_ctx *ctx,
 	a->on_update = on_update;
 	a->arg = arg;
 	loop_timer_init(&a->retry_timer, adapter_retry, a);
+	loop_timer_init(&a->rebuild_timer, adapter_rebuild, a);
 	int rc = ops->create(ctx, &a->state, err, err_len);
 	if (rc < 0) {
 		free(a);
@@ -111,23 +135,54 @@ int adapter_open(const struct adapter_ops *ops, const struct adapter_ctx *ctx,
 		*out = a;
 		return 0;
 	}
-	char fetch_err[ADAPTER_ERR_LEN];
-	struct adapter_discovery *first = calloc(1, sizeof(*first));
-	if (first == NULL) {
+	if (adapter_first_answer(a) < 0) {
 		adapter_close(a);
 		snprintf(err, err_len, "adapter %s: out of memory", ops->name);
 		return -ENOMEM;
 	}
-	rc = ops->fetch(a->state, first, fetch_err, sizeof(fetch_err));
-	if (rc == 0)
-		adapter_report(a, first);
-	else {
-		a->errors++;
-		log_warn("adapter", "%s: first fetch failed: %s", ops->name, fetch_err);
-	}
-	free(first);
 	*out = a;
 	return 0;
+}
+
+/* What adapters read from struct settings when they are created. */
+static bool adapter_inputs_differ(const struct settings *a, const struct settings *b)
+{
+	return strcmp(a->peers_file, b->peers_file) != 0;
+}
+
+void adapter_settings_changed(struct adapter *a, const struct settings *next)
+{
+	const struct settings *prev = a->ctx.settings;
+	a->ctx.settings = next;
+	if (!a->rebuild_pending && (prev == NULL || !adapter_inputs_differ(prev, next)))
+		return;
+	a->rebuild_pending = true;
+	if (a->ctx.loop != NULL)
+		loop_timer_arm(a->ctx.loop, &a->rebuild_timer, loop_now_us());
+	else
+		adapter_rebuild(NULL, a);
+}
+
+/* The new state replaces the old one only once it exists; then it answers and watches. */
+static void adapter_rebuild(struct loop *loop, void *arg)
+{
+	(void)loop;
+	struct adapter *a = arg;
+	char err[ADAPTER_ERR_LEN];
+	void *fresh = NULL;
+	int rc = a->ops->create(&a->ctx, &fresh, err, sizeof(err));
+	if (rc < 0) {
+		log_error("adapter", "%s: new settings: %s; the running one goes on", a->ops->name,
+			  err);
+		return;
+	}
+	a->ops->destroy(a->state);
+	a->state = fresh;
+	a->rebuild_pending = false;
+	log_info("adapter", "%s: started again on the new settings", a->ops->name);
+	if (adapter_first_answer(a) < 0)
+		adapter_fail(a, "out of memory");
+	adapter_start(a);
 }
 
 int adapter_start(struct adapter *a)
@@ -147,8 +202,10 @@ void adapter_close(struct adapter *a)
 {
 	if (a == NULL)
 		return;
-	if (a->ctx.loop != NULL)
+	if (a->ctx.loop != NULL) {
 		loop_timer_cancel(a->ctx.loop, &a->retry_timer);
+		loop_timer_cancel(a->ctx.loop, &a->rebuild_timer);
+	}
 	a->ops->destroy(a->state);
 	free(a);
 }
