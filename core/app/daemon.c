@@ -384,9 +384,10 @@ struct reload {
 	size_t restarted, added, removed;
 };
 
-static bool slot_is_built(const struct daemon *d, const struct reload *r, size_t i)
+/* A slot whose instance is built anew: restarted, or new (planned as a restart). */
+static bool slot_is_built(const struct reload *r, size_t i)
 {
-	return i >= d->n_instances || r->plans[i] == RELOAD_RESTART;
+	return r->plans[i] == RELOAD_RESTART;
 }
 
 /* Everything that may fail, before anything that runs changes: the new instances are built
@@ -401,7 +402,7 @@ static int reload_build(struct daemon *d, struct reload *r, char *err, size_t er
 		int rc;
 		r->plans[i] = i < d->n_instances ? reload_plan(d->instances[i]->cfg, cfg)
 						 : RELOAD_RESTART;
-		if (slot_is_built(d, r, i)) {
+		if (slot_is_built(r, i)) {
 			if (!own_collected)
 				collect_own_addresses(d);
 			own_collected = true;
@@ -419,12 +420,12 @@ static int reload_build(struct daemon *d, struct reload *r, char *err, size_t er
 }
 
 /* Nothing that runs changed: the built instances go, the kept ones give back what they took. */
-static void reload_abandon(struct daemon *d, struct reload *r)
+static void reload_abandon(struct reload *r)
 {
-	for (size_t i = 0; i < r->next->n_instances; i++) {
+	for (size_t i = 0; r->slots != NULL && i < r->next->n_instances; i++) {
 		if (r->slots[i] == NULL)
 			continue;
-		if (slot_is_built(d, r, i))
+		if (slot_is_built(r, i))
 			free_instance(r->slots[i]);
 		else
 			instance_reload_abandon(r->slots[i]);
@@ -458,7 +459,7 @@ static void reload_commit(struct daemon *d, struct reload *r)
 			log_info(cfg->name, "added by the new settings");
 			r->added++;
 		}
-		if (slot_is_built(d, r, i))
+		if (slot_is_built(r, i))
 			continue;
 		if (r->plans[i] == RELOAD_REJOIN)
 			log_info(cfg->name, "rejoined (%s changed): state kept",
@@ -474,7 +475,7 @@ static void reload_commit(struct daemon *d, struct reload *r)
 	adapter_settings_changed(d->adapter, r->next);
 	apply_adapter_peers(d, adapter_last(d->adapter));
 	for (size_t i = 0; i < n_next; i++) {
-		if (!slot_is_built(d, r, i))
+		if (!slot_is_built(r, i))
 			continue;
 		instance_start(d->instances[i]);
 		apply_link_state(d, d->instances[i]);
@@ -491,12 +492,11 @@ static void reload_now(struct daemon *d, const struct adapter_discovery *known, 
 	int rc = next ? d->reload(d->reload_ctx, known, next, err, sizeof(err)) : -ENOMEM;
 	struct reload r = { .why = why, .next = next };
 	if (rc == 0) {
-		log_setup(next->log_format, next->log_level);
 		r.plans = calloc(next->n_instances, sizeof(*r.plans));
 		r.slots = calloc(next->n_instances, sizeof(*r.slots));
 		rc = r.plans && r.slots ? reload_build(d, &r, err, sizeof(err)) : -ENOMEM;
 		if (rc < 0)
-			reload_abandon(d, &r);
+			reload_abandon(&r);
 	}
 	if (rc < 0) {
 		log_error("settings", "%s: %s; keeping the running settings", why,
@@ -506,6 +506,7 @@ static void reload_now(struct daemon *d, const struct adapter_discovery *known, 
 		free(next);
 		return;
 	}
+	log_setup(next->log_format, next->log_level);
 	reload_commit(d, &r);
 	if (r.restarted + r.added + r.removed == 0)
 		log_info("settings", "%s: settings reloaded in place", why);
