@@ -25,6 +25,8 @@ struct adapter {
 	bool wait_first;                  /* the first fetch failed: back off before watching */
 	uint64_t updates, errors;         /* since open, for /metrics */
 	struct loop_timer retry_timer;
+	struct loop_timer rebuild_timer;  /* armed by adapter_settings_changed */
+	bool rebuild_pending;             /* settings changed, the state is not rebuilt yet */
 };
 
 const char *adapter_name(const struct adapter *a)
@@ -174,6 +176,30 @@ int adapter_first_fetch(const struct adapter_ops *ops, const struct adapter_ctx 
 	return rc;
 }
 
+/* An adapter that can fetch without the loop (static) answers at once after a rebuild:
+ * reported, or logged and counted (the watch or the retries bring the next). Others answer
+ * through their watch. 0, or -ENOMEM. */
+static int adapter_first_answer(struct adapter *a)
+{
+	char fetch_err[ADAPTER_ERR_LEN];
+	if (a->ops->fetch == NULL)
+		return 0;
+	struct adapter_discovery *first = calloc(1, sizeof(*first));
+	if (first == NULL)
+		return -ENOMEM;
+	int rc = a->ops->fetch(a->state, first, fetch_err, sizeof(fetch_err));
+	if (rc == 0)
+		adapter_report(a, first);
+	else {
+		a->errors++;
+		log_warn("adapter", "%s: first fetch failed: %s", a->ops->name, fetch_err);
+	}
+	free(first);
+	return 0;
+}
+
+static void adapter_rebuild(struct loop *loop, void *arg);
+
 /* ---- the running adapter --------------------------------------------------------------- */
 
 int adapter_open(const struct adapter_ops *ops, const struct adapter_ctx *ctx,
@@ -194,6 +220,7 @@ int adapter_open(const struct adapter_ops *ops, const struct adapter_ctx *ctx,
 	create_ctx.resume = known != NULL ? known->resume : NULL;
 	int rc = ops->create(&create_ctx, &a->state, err, err_len);
 	a->ctx.resume = NULL; /* known is the caller's: not kept */
+	loop_timer_init(&a->rebuild_timer, adapter_rebuild, a);
 	if (rc < 0) {
 		free(a);
 		return rc;
@@ -208,6 +235,54 @@ int adapter_open(const struct adapter_ops *ops, const struct adapter_ctx *ctx,
 	}
 	*out = a;
 	return 0;
+}
+
+/* True when a setting the adapter declares (its ops' settings table) differs. */
+static bool adapter_inputs_differ(const struct adapter_ops *ops, const struct settings *a,
+				  const struct settings *b)
+{
+	for (size_t i = 0; ops->settings != NULL && i < ops->settings->n_keys; i++) {
+		const char *x = settings_get(a, ops->settings->keys[i].env);
+		const char *y = settings_get(b, ops->settings->keys[i].env);
+		if ((x == NULL) != (y == NULL) || (x != NULL && strcmp(x, y) != 0))
+			return true;
+	}
+	return false;
+}
+
+void adapter_settings_changed(struct adapter *a, const struct settings *next)
+{
+	const struct settings *prev = a->ctx.settings;
+	a->ctx.settings = next;
+	if (!a->rebuild_pending && (prev == NULL || !adapter_inputs_differ(a->ops, prev, next)))
+		return;
+	a->rebuild_pending = true;
+	if (a->ctx.loop != NULL)
+		loop_timer_arm(a->ctx.loop, &a->rebuild_timer, loop_now_us());
+	else
+		adapter_rebuild(NULL, a);
+}
+
+/* The new state replaces the old one only once it exists; then it answers and watches. */
+static void adapter_rebuild(struct loop *loop, void *arg)
+{
+	(void)loop;
+	struct adapter *a = arg;
+	char err[ADAPTER_ERR_LEN];
+	void *fresh = NULL;
+	int rc = a->ops->create(&a->ctx, &fresh, err, sizeof(err));
+	if (rc < 0) {
+		log_error("adapter", "%s: new settings: %s; the running one goes on", a->ops->name,
+			  err);
+		return;
+	}
+	a->ops->destroy(a->state);
+	a->state = fresh;
+	a->rebuild_pending = false;
+	log_info("adapter", "%s: started again on the new settings", a->ops->name);
+	if (adapter_first_answer(a) < 0)
+		adapter_fail(a, "out of memory");
+	adapter_start(a);
 }
 
 int adapter_start(struct adapter *a)
@@ -235,8 +310,10 @@ void adapter_close(struct adapter *a)
 {
 	if (a == NULL)
 		return;
-	if (a->ctx.loop != NULL)
+	if (a->ctx.loop != NULL) {
 		loop_timer_cancel(a->ctx.loop, &a->retry_timer);
+		loop_timer_cancel(a->ctx.loop, &a->rebuild_timer);
+	}
 	a->ops->destroy(a->state);
 	free(a);
 }

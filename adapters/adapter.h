@@ -59,7 +59,9 @@ typedef void (*adapter_update_fn)(void *arg, const struct adapter_discovery *dis
 /* What an adapter may use. */
 struct adapter_ctx {
 	struct loop *loop;               /* NULL for one-shot use (keepvip peers) */
-	const struct settings *settings; /* effective settings: settings_get for the adapter's */
+	const struct settings *settings; /* effective settings: settings_get for the adapter's; read
+					  * them in create: a reload replaces them
+					  * (adapter_settings_changed) */
 	settings_lookup_fn env;          /* the process environment (not for settings) */
 	void *env_ctx;
 	/* create: the resume of an answer already delivered (the first fetch's), so that the
@@ -127,6 +129,13 @@ int adapter_open(const struct adapter_ops *ops, const struct adapter_ctx *ctx,
  * retry with backoff. */
 int adapter_start(struct adapter *a);
 const struct adapter_discovery *adapter_last(const struct adapter *a);
+/* The daemon's settings were reloaded: ctx.settings is next from now on (next stays valid
+ * until the following call or adapter_close). When a setting the adapter was created from
+ * changed (today peers_file), the adapter is created again on next — on the loop, right
+ * after the reload, never inside one of its own callbacks: the new state's first answer is
+ * reported as at start (the last one stays in use until then), then it watches. If the new
+ * state cannot be created, the running one goes on (logged) and the next call tries again. */
+void adapter_settings_changed(struct adapter *a, const struct settings *next);
 const char *adapter_name(const struct adapter *a);
 /* Answers delivered and errors seen since adapter_open (for /metrics). */
 void adapter_counts(const struct adapter *a, uint64_t *updates, uint64_t *errors);

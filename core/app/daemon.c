@@ -5,6 +5,7 @@
 #include "log.h"
 #include "loop.h"
 #include "netlink.h"
+#include "reload_plan.h"
 #include "status_render.h"
 #include "status_server.h"
 #include "vrrp_wire.h"
@@ -48,7 +49,8 @@ struct daemon {
 	struct nl_ctx *nl;
 	struct iface ifaces[MAX_IFACES];
 	size_t n_ifaces;
-	struct instance *instances;
+	struct instance **instances;        /* each one owned; stable while it runs (timers,
+					     * by_vrid and callbacks point at it) */
 	size_t n_instances;
 	struct adapter *adapter;
 	struct adapter_override applied[ADAPTER_MAX_OVERRIDES]; /* adapter settings in effect */
@@ -207,6 +209,50 @@ static void collect_own_addresses(struct daemon *d)
 		d->own[d->n_own++] = entries[i].addr;
 }
 
+/* Undoes instance_init (or a stopped instance) and frees it; accepts NULL. */
+static void free_instance(struct instance *inst)
+{
+	instance_cleanup(inst);
+	free(inst);
+}
+
+/* Shutdown (a master sends priority 0 and releases its VIPs), then free. */
+static void drop_instance(struct instance *inst)
+{
+	instance_shutdown(inst);
+	free_instance(inst);
+}
+
+/* Builds the instance for cfg (its interface and socket opened when new), not started.
+ * 0, or negative errno with err saying why. */
+static int build_instance(struct daemon *d, const struct instance_settings *cfg,
+			  struct instance **out, char *err, size_t err_len)
+{
+	char ifname[IF_NAMESIZE];
+	struct iface *ifc = NULL;
+	int rc = resolve_interface(d, cfg, ifname, err, err_len);
+	if (rc == 0)
+		rc = open_iface(d, ifname, &ifc, err, err_len);
+	if (rc == 0)
+		rc = open_family_socket(d, ifc, cfg->family, err, err_len);
+	if (rc < 0)
+		return rc;
+	struct instance *inst = calloc(1, sizeof(*inst));
+	if (inst == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	rc = instance_init(inst, cfg, ifc, d->loop, d->nl, d->own, d->n_own, err, err_len);
+	if (rc < 0) {
+		free_instance(inst);
+		return rc;
+	}
+	if (cfg->vrid_derived)
+		log_info(cfg->name, "VRID %u derived from the first VIP", cfg->vrid);
+	*out = inst;
+	return 0;
+}
+
 static int setup_instances(struct daemon *d)
 {
 	char err[512];
@@ -218,23 +264,12 @@ static int setup_instances(struct daemon *d)
 	collect_own_addresses(d);
 	for (size_t i = 0; i < d->settings->n_instances; i++) {
 		const struct instance_settings *cfg = &d->settings->instances[i];
-		char ifname[IF_NAMESIZE];
-		struct iface *ifc;
-		int rc = resolve_interface(d, cfg, ifname, err, sizeof(err));
-		if (rc == 0)
-			rc = open_iface(d, ifname, &ifc, err, sizeof(err));
-		if (rc == 0)
-			rc = open_family_socket(d, ifc, cfg->family, err, sizeof(err));
-		if (rc == 0)
-			rc = instance_init(&d->instances[i], cfg, ifc, d->loop, d->nl, d->own, d->n_own,
-					   err, sizeof(err));
+		int rc = build_instance(d, cfg, &d->instances[i], err, sizeof(err));
 		if (rc < 0) {
 			log_error(cfg->name, "%s", err);
 			return rc;
 		}
 		d->n_instances = i + 1;
-		if (cfg->vrid_derived)
-			log_info(cfg->name, "VRID %u derived from the first VIP", cfg->vrid);
 	}
 	return 0;
 }
@@ -263,18 +298,27 @@ static bool applied_differ(const struct daemon *d, const struct adapter_discover
 	return false;
 }
 
-/* New peers apply at the next advert; new settings from the adapter take the SIGHUP path. */
-static void on_adapter_update(void *arg, const struct adapter_discovery *disc)
+/* The adapter's peers to every instance that does not pin its own; they apply at the next
+ * advert. disc NULL: the adapter has not answered yet. */
+static void apply_adapter_peers(struct daemon *d, const struct adapter_discovery *disc)
 {
-	struct daemon *d = arg;
 	struct ip_addr own[OWN_ADDRS_MAX + 1];
 	size_t n_own = d->n_own;
 
+	if (disc == NULL)
+		return;
 	memcpy(own, d->own, n_own * sizeof(own[0]));
 	if (disc->has_self)
 		own[n_own++] = disc->self;
 	for (size_t i = 0; i < d->n_instances; i++)
-		instance_set_peers(&d->instances[i], disc->peers, disc->n_peers, own, n_own);
+		instance_set_peers(d->instances[i], disc->peers, disc->n_peers, own, n_own);
+}
+
+/* New peers apply at the next advert; new settings from the adapter take the SIGHUP path. */
+static void on_adapter_update(void *arg, const struct adapter_discovery *disc)
+{
+	struct daemon *d = arg;
+	apply_adapter_peers(d, disc);
 	if (applied_differ(d, disc)) {
 		remember_applied(d, disc); /* before reloading: its restart path calls back here */
 		reload_now(d, disc, "adapter settings");
@@ -288,8 +332,8 @@ static void on_link_event(const struct nl_link_event *ev, void *arg)
 	struct daemon *d = arg;
 	bool up = ev->up && ev->running && !ev->removed;
 	for (size_t i = 0; i < d->n_instances; i++)
-		if (d->instances[i].iface->ifindex == ev->ifindex)
-			instance_link_changed(&d->instances[i], up);
+		if (d->instances[i]->iface->ifindex == ev->ifindex)
+			instance_link_changed(d->instances[i], up);
 }
 
 /* The link state of an instance's interface as it is now: at start (a daemon started on a
@@ -311,7 +355,7 @@ static void on_link_readable(struct loop *loop, int fd, uint32_t events, void *a
 		return; /* every change was reported through on_link_event */
 	log_warn(NULL, "netlink: link events lost; re-reading link states");
 	for (size_t i = 0; i < d->n_instances; i++)
-		apply_link_state(d, &d->instances[i]);
+		apply_link_state(d, d->instances[i]);
 }
 
 static int watch_links(struct daemon *d)
@@ -330,38 +374,147 @@ static int watch_links(struct daemon *d)
 
 /* ---- SIGHUP: settings reload -------------------------------------------------------- */
 
-static void start_instances(struct daemon *d);
-static void stop_instances(struct daemon *d);
+/* One reload, planned per instance slot (reload_plan.h); slots match by position, a slot
+ * past the running ones is new (built like a restart), a running one past the new ones goes. */
+struct reload {
+	const char *why;                 /* "SIGHUP" or "adapter settings" */
+	const struct settings *next;
+	enum reload_plan *plans;         /* [next->n_instances] */
+	struct instance **slots;         /* [next->n_instances]: the instances after the reload */
+	size_t restarted, added, removed;
+};
 
-/* STYLE.md habit 9: the new settings are validated whole before anything changes.
+/* A slot whose instance is built anew: restarted, or new (planned as a restart). */
+static bool slot_is_built(const struct reload *r, size_t i)
+{
+	return r->plans[i] == RELOAD_RESTART;
+}
+
+/* Everything that may fail, before anything that runs changes: the new instances are built
+ * (not started) next to the running ones, the kept ones take what their new settings need.
+ * 0, or negative errno with err naming the instance. */
+static int reload_build(struct daemon *d, struct reload *r, char *err, size_t err_len)
+{
+	char why[384]; /* room left in err for the name */
+	bool own_collected = false;
+	for (size_t i = 0; i < r->next->n_instances; i++) {
+		const struct instance_settings *cfg = &r->next->instances[i];
+		int rc;
+		r->plans[i] = i < d->n_instances ? reload_plan(d->instances[i]->cfg, cfg)
+						 : RELOAD_RESTART;
+		if (slot_is_built(r, i)) {
+			if (!own_collected)
+				collect_own_addresses(d);
+			own_collected = true;
+			rc = build_instance(d, cfg, &r->slots[i], why, sizeof(why));
+		} else {
+			rc = instance_reload_prepare(d->instances[i], cfg, why, sizeof(why));
+			r->slots[i] = d->instances[i];
+		}
+		if (rc < 0) {
+			snprintf(err, err_len, "%s: %s", cfg->name, why);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Nothing that runs changed: the built instances go, the kept ones give back what they took. */
+static void reload_abandon(struct reload *r)
+{
+	for (size_t i = 0; r->slots != NULL && i < r->next->n_instances; i++) {
+		if (r->slots[i] == NULL)
+			continue;
+		if (slot_is_built(r, i))
+			free_instance(r->slots[i]);
+		else
+			instance_reload_abandon(r->slots[i]);
+	}
+}
+
+/* The old instances that are replaced or removed stop (priority 0 from a master), the kept
+ * ones take their new settings, then the new ones start with the adapter's peers. */
+static void reload_commit(struct daemon *d, struct reload *r)
+{
+	size_t n_next = r->next->n_instances;
+	char why[256];
+
+	for (size_t i = 0; i < d->n_instances; i++) {
+		const struct instance_settings *cfg = d->instances[i]->cfg;
+		if (i < n_next && r->plans[i] != RELOAD_RESTART)
+			continue;
+		if (i < n_next) {
+			log_info(cfg->name, "restarting (%s changed)",
+				 reload_plan_why(cfg, &r->next->instances[i], why, sizeof(why)));
+			r->restarted++;
+		} else {
+			log_info(cfg->name, "removed by the new settings");
+			r->removed++;
+		}
+		drop_instance(d->instances[i]);
+	}
+	for (size_t i = 0; i < n_next; i++) {
+		const struct instance_settings *cfg = &r->next->instances[i];
+		if (i >= d->n_instances) {
+			log_info(cfg->name, "added by the new settings");
+			r->added++;
+		}
+		if (slot_is_built(r, i))
+			continue;
+		if (r->plans[i] == RELOAD_REJOIN)
+			log_info(cfg->name, "rejoined (%s changed): state kept",
+				 reload_plan_why(r->slots[i]->cfg, cfg, why, sizeof(why)));
+		instance_reconfigure(r->slots[i], cfg, d->own, d->n_own);
+	}
+	free(d->instances);
+	d->instances = r->slots;
+	d->n_instances = n_next;
+	r->slots = NULL;
+	/* The adapter reads the new settings; its last answer goes to every instance at once
+	 * (peers unpinned by this reload, new instances), before a new one sends anything. */
+	adapter_settings_changed(d->adapter, r->next);
+	apply_adapter_peers(d, adapter_last(d->adapter));
+	for (size_t i = 0; i < n_next; i++) {
+		if (!slot_is_built(r, i))
+			continue;
+		instance_start(d->instances[i]);
+		apply_link_state(d, d->instances[i]);
+	}
+}
+
+/* STYLE.md habit 9: the new settings are validated whole, and every new instance is built,
+ * before anything changes; on a failure the running instances and settings stay.
  * known: the adapter's answer to build them with; why: "SIGHUP" or "adapter settings". */
 static void reload_now(struct daemon *d, const struct adapter_discovery *known, const char *why)
 {
 	char err[SETTINGS_ERR_LEN];
 	struct settings *next = calloc(1, sizeof(*next));
 	int rc = next ? d->reload(d->reload_ctx, known, next, err, sizeof(err)) : -ENOMEM;
+	struct reload r = { .why = why, .next = next };
+	if (rc == 0) {
+		r.plans = calloc(next->n_instances, sizeof(*r.plans));
+		r.slots = calloc(next->n_instances, sizeof(*r.slots));
+		rc = r.plans && r.slots ? reload_build(d, &r, err, sizeof(err)) : -ENOMEM;
+		if (rc < 0)
+			reload_abandon(&r);
+	}
 	if (rc < 0) {
 		log_error("settings", "%s: %s; keeping the running settings", why,
 			  rc == -ENOMEM ? "out of memory" : err);
+		free(r.plans);
+		free(r.slots);
 		free(next);
 		return;
 	}
 	log_setup(next->log_format, next->log_level);
-
-	bool same = next->n_instances == d->n_instances;
-	for (size_t i = 0; same && i < d->n_instances; i++)
-		same = instance_same_identity(&d->instances[i], &next->instances[i]);
-	if (same) {
-		for (size_t i = 0; i < d->n_instances; i++)
-			instance_reconfigure(&d->instances[i], &next->instances[i], d->own, d->n_own);
+	reload_commit(d, &r);
+	if (r.restarted + r.added + r.removed == 0)
 		log_info("settings", "%s: settings reloaded in place", why);
-	} else {
-		log_info("settings", "%s: instances changed (name, VRID, interface or VIPs): "
-				     "restarting them", why);
-		stop_instances(d);
-		d->settings = next;
-		start_instances(d);
-	}
+	else
+		log_info("settings", "%s: settings reloaded; instances changed (name, VRID, "
+				     "interface, VIPs or version): %zu restarted, %zu added, %zu removed",
+			 why, r.restarted, r.added, r.removed);
+	free(r.plans);
 	free(d->reloaded);
 	d->reloaded = next;
 	d->settings = next;
@@ -376,6 +529,8 @@ static void on_hangup(struct loop *loop, int signo, void *arg)
 }
 
 /* ---- signals ---------------------------------------------------------------------- */
+
+static void stop_instances(struct daemon *d);
 
 static void on_stop_signal(struct loop *loop, int signo, void *arg)
 {
@@ -423,10 +578,8 @@ static int start_status_server(struct daemon *d)
 /* Shutdown of every instance: masters send priority 0 and release their VIPs. */
 static void stop_instances(struct daemon *d)
 {
-	for (size_t i = 0; i < d->n_instances; i++) {
-		instance_shutdown(&d->instances[i]);
-		instance_cleanup(&d->instances[i]);
-	}
+	for (size_t i = 0; i < d->n_instances; i++)
+		drop_instance(d->instances[i]);
 	free(d->instances);
 	d->instances = NULL;
 	d->n_instances = 0;
@@ -440,12 +593,10 @@ static void start_instances(struct daemon *d)
 		d->failed = true;
 		return;
 	}
-	const struct adapter_discovery *last = d->adapter ? adapter_last(d->adapter) : NULL;
-	if (last != NULL)
-		on_adapter_update(d, last);
+	apply_adapter_peers(d, d->adapter ? adapter_last(d->adapter) : NULL);
 	for (size_t i = 0; i < d->n_instances; i++) {
-		instance_start(&d->instances[i]);
-		apply_link_state(d, &d->instances[i]);
+		instance_start(d->instances[i]);
+		apply_link_state(d, d->instances[i]);
 	}
 }
 
@@ -455,7 +606,7 @@ static void daemon_cleanup(struct daemon *d)
 	adapter_close(d->adapter);
 	nl_link_watch_close(d->link_watch);
 	for (size_t i = 0; i < d->n_instances; i++)
-		instance_cleanup(&d->instances[i]);
+		free_instance(d->instances[i]);
 	free(d->instances);
 	free(d->reloaded);
 	for (size_t i = 0; i < d->n_ifaces; i++) {

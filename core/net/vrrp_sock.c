@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <netinet/ip.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -71,27 +72,49 @@ int vrrp_sock_open(struct vrrp_sock *s, sa_family_t family, const char *ifname, 
 	return 0;
 }
 
-int vrrp_sock_join_group(struct vrrp_sock *s, char *err, size_t err_len)
+/* join: true to add the membership, false to drop it. */
+static int set_membership(struct vrrp_sock *s, bool join)
 {
 	struct ip_addr group;
 	int rc;
 
-	if (s->joined++ > 0)
-		return 0;
 	ip_addr_vrrp_group(s->family, &group);
 	if (s->family == AF_INET) {
 		struct ip_mreqn mreq = { .imr_multiaddr = group.v4, .imr_ifindex = s->ifindex };
-		rc = setsockopt(s->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq));
+		rc = setsockopt(s->fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP,
+				&mreq, sizeof(mreq));
 	} else {
 		struct ipv6_mreq mreq = { .ipv6mr_multiaddr = group.v6,
 					  .ipv6mr_interface = (unsigned)s->ifindex };
-		rc = setsockopt(s->fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mreq, sizeof(mreq));
+		rc = setsockopt(s->fd, IPPROTO_IPV6, join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP,
+				&mreq, sizeof(mreq));
 	}
+	return rc < 0 ? -errno : 0;
+}
+
+static const char *group_text(const struct vrrp_sock *s)
+{
+	return s->family == AF_INET ? "224.0.0.18" : "ff02::12";
+}
+
+int vrrp_sock_join_group(struct vrrp_sock *s, char *err, size_t err_len)
+{
+	if (s->joined++ > 0)
+		return 0;
+	int rc = set_membership(s, true);
 	if (rc < 0) {
 		s->joined = 0;
-		return fail(err, err_len, "join VRRP group", s->family == AF_INET ? "224.0.0.18" : "ff02::12", errno);
+		return fail(err, err_len, "join VRRP group", group_text(s), -rc);
 	}
 	return 0;
+}
+
+int vrrp_sock_leave_group(struct vrrp_sock *s, char *err, size_t err_len)
+{
+	if (s->joined == 0 || --s->joined > 0)
+		return 0;
+	int rc = set_membership(s, false);
+	return rc < 0 ? fail(err, err_len, "leave VRRP group", group_text(s), -rc) : 0;
 }
 
 /* The source address goes in a PKTINFO control message so one socket serves every instance

@@ -28,6 +28,10 @@ int vrrp_sock_open(struct vrrp_sock *s, sa_family_t family, const char *ifname, 
  * Idempotent. Returns 0 or negative errno. */
 int vrrp_sock_join_group(struct vrrp_sock *s, char *err, size_t err_len);
 
+/* Gives back one vrrp_sock_join_group(): the group is left when no instance needs it any
+ * more (a reload to unicast mode). Returns 0 or negative errno. */
+int vrrp_sock_leave_group(struct vrrp_sock *s, char *err, size_t err_len);
+
 /* Sends one VRRP message from src to dst (group or unicast peer). Returns 0 or negative errno. */
 int vrrp_sock_send(struct vrrp_sock *s, const struct ip_addr *src, const struct ip_addr *dst,
 		   const uint8_t *msg, size_t len);

@@ -238,7 +238,7 @@ static json_t *json_instances(const struct status_view *view, int64_t now_unix_m
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; arr != NULL && i < view->n_instances; i++) {
-		if (json_array_append_new(arr, json_instance(&view->instances[i], now_unix_ms)) <
+		if (json_array_append_new(arr, json_instance(view->instances[i], now_unix_ms)) <
 		    0) {
 			json_decref(arr);
 			return NULL;
@@ -346,7 +346,7 @@ static void put_instance_state(FILE *out, const struct status_view *view)
 	put_header(out, "keepvip_instance_state", "gauge",
 		   "1 for the state the VRRP instance is in, 0 for the others.");
 	for (size_t i = 0; i < view->n_instances; i++) {
-		const struct instance *inst = &view->instances[i];
+		const struct instance *inst = view->instances[i];
 		char vrid[4];
 		snprintf(vrid, sizeof(vrid), "%u", inst->cfg->vrid);
 		for (int s = 0; s < VRRP_STATE__COUNT; s++)
@@ -362,7 +362,7 @@ static void put_priority(FILE *out, const struct status_view *view)
 	put_header(out, "keepvip_priority", "gauge",
 		   "VRRP priority: configured, and effective after check weights.");
 	for (size_t i = 0; i < view->n_instances; i++) {
-		const struct instance *inst = &view->instances[i];
+		const struct instance *inst = view->instances[i];
 		put_sample(out, "keepvip_priority",
 			   LABELS({ "instance", inst->cfg->name }, { "kind", "configured" }),
 			   inst->cfg->priority);
@@ -378,7 +378,7 @@ static void put_vrid_conflict(FILE *out, const struct status_view *view)
 		   "1 while adverts of another VRRP group (other addresses) arrive on this "
 		   "instance's VRID, until a minute passes without one.");
 	for (size_t i = 0; i < view->n_instances; i++) {
-		const struct instance *inst = &view->instances[i];
+		const struct instance *inst = view->instances[i];
 		char vrid[4];
 		snprintf(vrid, sizeof(vrid), "%u", inst->cfg->vrid);
 		put_sample(out, "keepvip_vrid_conflict",
@@ -429,7 +429,7 @@ static void put_instance_counters(FILE *out, const struct status_view *view)
 	for (int k = 0; k < IC__COUNT; k++) {
 		put_header(out, instance_counters[k].name, "counter", instance_counters[k].help);
 		for (size_t i = 0; i < view->n_instances; i++) {
-			const struct instance *inst = &view->instances[i];
+			const struct instance *inst = view->instances[i];
 			put_sample(out, instance_counters[k].name,
 				   LABELS({ "instance", inst->cfg->name }),
 				   counter_value(&inst->counters, (enum instance_counter)k));
@@ -459,7 +459,7 @@ static void put_rejects(FILE *out, const struct status_view *view)
 	for (size_t i = 0; i < view->n_ifaces; i++)
 		put_rejects_of(out, view->ifaces[i].name, "", view->ifaces[i].rejects);
 	for (size_t i = 0; i < view->n_instances; i++) {
-		const struct instance *inst = &view->instances[i];
+		const struct instance *inst = view->instances[i];
 		put_rejects_of(out, iface_name(inst), inst->cfg->name, inst->counters.rejects);
 	}
 }
@@ -512,7 +512,7 @@ static void put_checks(FILE *out, const struct status_view *view)
 		put_header(out, check_metrics[m].name, check_metrics[m].type,
 			   check_metrics[m].help);
 		for (size_t i = 0; i < view->n_instances; i++) {
-			const struct instance *inst = &view->instances[i];
+			const struct instance *inst = view->instances[i];
 			for (size_t c = 0; c < check_count(inst); c++) {
 				char label[CHECK_LABEL_LEN + 24];
 				check_metric_label(inst, c, label, sizeof(label));

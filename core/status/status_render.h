@@ -38,7 +38,7 @@ struct iface;
 /* A read-only snapshot; the daemon fills it and keeps it valid while a request is answered
  * (the server renders synchronously, on the loop). */
 struct status_view {
-	const struct instance *instances;
+	struct instance *const *instances; /* n_instances of them */
 	size_t n_instances;
 	const struct iface *ifaces;
 	size_t n_ifaces;

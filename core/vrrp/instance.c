@@ -100,6 +100,41 @@ static void fsm_config_from(struct vrrp_fsm_config *fc, const struct instance *i
 	fc->primary = *primary_address(inst);
 }
 
+/* RFC 5798 §5.1.1.2 / §5.1.2.2: adverts to the group are received through a membership of
+ * 224.0.0.18 / ff02::12; auto mode may fall back to the group when no peer is known. */
+static bool needs_group(const struct instance_settings *cfg)
+{
+	return cfg->mode != VRRP_MODE_UNICAST;
+}
+
+static int take_group(struct instance *inst, const struct instance_settings *cfg, char *err,
+		      size_t err_len)
+{
+	if (!needs_group(cfg) || inst->in_group)
+		return 0;
+	int rc = vrrp_sock_join_group(instance_sock(inst), err, err_len);
+	if (rc == 0)
+		inst->in_group = true;
+	return rc;
+}
+
+static void leave_group(struct instance *inst)
+{
+	if (!inst->in_group)
+		return;
+	char err[128];
+	inst->in_group = false;
+	if (vrrp_sock_leave_group(instance_sock(inst), err, sizeof(err)) < 0)
+		log_warn(inst->cfg->name, "%s", err);
+}
+
+/* Leaves the group when cfg does not need it. */
+static void give_back_group(struct instance *inst, const struct instance_settings *cfg)
+{
+	if (!needs_group(cfg))
+		leave_group(inst);
+}
+
 static void on_fsm_timer(struct loop *loop, void *arg);
 static void on_announce_timer(struct loop *loop, void *arg);
 static void on_checks_changed(void *arg, bool fault, unsigned priority_penalty);
@@ -123,11 +158,9 @@ int instance_init(struct instance *inst, const struct instance_settings *cfg,
 	int rc = pick_source_addresses(inst, err, err_len);
 	if (rc < 0)
 		return rc;
-	if (cfg->mode != VRRP_MODE_UNICAST) {
-		rc = vrrp_sock_join_group(instance_sock(inst), err, err_len);
-		if (rc < 0)
-			return rc;
-	}
+	rc = take_group(inst, cfg, err, err_len);
+	if (rc < 0)
+		return rc;
 	struct vrrp_fsm_config fc;
 	fsm_config_from(&fc, inst);
 	vrrp_fsm_init(&inst->fsm, &fc);
@@ -136,7 +169,6 @@ int instance_init(struct instance *inst, const struct instance_settings *cfg,
 		snprintf(err, err_len, "notify: out of memory");
 		return -ENOMEM;
 	}
-	iface->by_vrid[family_slot(cfg->family)][cfg->vrid] = inst;
 	return 0;
 }
 
@@ -312,6 +344,7 @@ static void on_fsm_timer(struct loop *loop, void *arg)
 
 int instance_start(struct instance *inst)
 {
+	inst->iface->by_vrid[family_slot(inst->cfg->family)][inst->cfg->vrid] = inst;
 	/* DESIGN.md: a VIP left on the interface by an earlier crash goes before the election. */
 	for (size_t i = 0; i < inst->cfg->n_vips; i++) {
 		const struct vip *v = &inst->cfg->vips[i];
@@ -487,18 +520,15 @@ void instance_set_peers(struct instance *inst, const struct ip_addr *addrs, size
 	vrrp_fsm_reconfigure(&inst->fsm, &fc);
 }
 
-bool instance_same_identity(const struct instance *inst, const struct instance_settings *next)
+int instance_reload_prepare(struct instance *inst, const struct instance_settings *next,
+			    char *err, size_t err_len)
 {
-	const struct instance_settings *cur = inst->cfg;
-	if (strcmp(cur->name, next->name) != 0 || cur->vrid != next->vrid ||
-	    cur->family != next->family || strcmp(cur->interface, next->interface) != 0 ||
-	    cur->n_vips != next->n_vips)
-		return false;
-	for (size_t i = 0; i < cur->n_vips; i++)
-		if (!ip_addr_equal(&cur->vips[i].addr, &next->vips[i].addr) ||
-		    cur->vips[i].prefix != next->vips[i].prefix)
-			return false;
-	return true;
+	return take_group(inst, next, err, err_len);
+}
+
+void instance_reload_abandon(struct instance *inst)
+{
+	give_back_group(inst, inst->cfg);
 }
 
 static bool same_checks(const struct instance_settings *a, const struct instance_settings *b)
@@ -516,12 +546,13 @@ void instance_reconfigure(struct instance *inst, const struct instance_settings 
 	bool was_pinned = inst->cfg->peers_set;
 
 	inst->cfg = next;
+	give_back_group(inst, next);
 	if (next->peers_set) {
 		peer_set_build(&inst->peers, next->peers, next->n_peers, next->family, own, n_own);
 		memset(inst->peer_group_form, 0, sizeof(inst->peer_group_form));
 	}
 	else if (was_pinned)
-		memset(&inst->peers, 0, sizeof(inst->peers)); /* the adapter's come next update */
+		memset(&inst->peers, 0, sizeof(inst->peers)); /* the caller hands the adapter's */
 	else
 		inst->peers = adapter_peers;
 
@@ -569,6 +600,7 @@ void instance_cleanup(struct instance *inst)
 	inst->checks = NULL;
 	notifier_free(inst->notifier);
 	inst->notifier = NULL;
+	leave_group(inst);
 	if (inst->iface != NULL &&
 	    inst->iface->by_vrid[family_slot(inst->cfg->family)][inst->cfg->vrid] == inst)
 		inst->iface->by_vrid[family_slot(inst->cfg->family)][inst->cfg->vrid] = NULL;

@@ -61,6 +61,7 @@ struct instance {
 	struct ip_addr src_group;         /* source of group (multicast) adverts */
 	struct ip_addr src_global;        /* source of unicast adverts to non-link-local peers */
 	bool vips_held;
+	bool in_group;                    /* holds one vrrp_sock_join_group() on its socket */
 	struct check_runner *checks;      /* owned; NULL without checks */
 	struct notifier *notifier;        /* owned; NULL without notify */
 	bool check_fault;                 /* a weight-0 check is failing */
@@ -76,13 +77,17 @@ struct instance {
 	struct vrid_conflict vrid_conflict; /* another VRRP group's adverts on our VRID */
 };
 
-/* Sets up inst for cfg on iface; nothing is sent. own: this host's addresses, dropped from
- * pinned peers. Returns 0 or negative errno (err says why: no usable source address, ...). */
+/* Sets up inst for cfg on iface (source addresses, group membership, notify); nothing is
+ * sent and adverts are not dispatched to it until instance_start, so a reload can build it
+ * while the instance it replaces still runs. own: this host's addresses, dropped from pinned
+ * peers. Returns 0 or negative errno (err says why: no usable source address, ...); then
+ * instance_cleanup() undoes what was done. */
 int instance_init(struct instance *inst, const struct instance_settings *cfg,
 		  struct iface *iface, struct loop *loop, struct nl_ctx *nl,
 		  const struct ip_addr *own, size_t n_own, char *err, size_t err_len);
 
-/* Removes VIPs left behind by a crash, then runs Startup (RFC 5798 §6.4.1). */
+/* Takes the instance's VRID on its interface (adverts reach it from now on), removes VIPs
+ * left behind by a crash, then runs Startup (RFC 5798 §6.4.1). */
 int instance_start(struct instance *inst);
 
 /* Handles one decoded advert for this instance's VRID and family. */
@@ -103,13 +108,20 @@ void reject_log_line(struct log_ratelimit *rl, const char *scope, enum vrrp_reje
 void instance_set_peers(struct instance *inst, const struct ip_addr *addrs, size_t n,
 			const struct ip_addr *own, size_t n_own);
 
-/* True when next keeps this instance's identity (name, VRID, family, interface, VIPs):
- * then instance_reconfigure() applies it without a VIP blip. */
-bool instance_same_identity(const struct instance *inst, const struct instance_settings *next);
+/* A reload, step 1 (reload_plan.h: same, in place or rejoin): takes what next needs and
+ * may fail — the VRRP group membership when next's mode needs it — before anything changes.
+ * 0, or negative errno with err saying why; then the reload is abandoned. */
+int instance_reload_prepare(struct instance *inst, const struct instance_settings *next,
+			    char *err, size_t err_len);
 
-/* Applies new settings of the same identity in place (SIGHUP): priority, interval, preempt,
- * pinned peers, mode, checks, notify. The state does not change; the next advert carries the
- * new values. */
+/* The reload was abandoned after instance_reload_prepare: gives back what the running
+ * settings do not need. */
+void instance_reload_abandon(struct instance *inst);
+
+/* A reload, step 2: applies next in place (priority, interval, preempt, peers, mode, checks,
+ * notify) and gives up the group membership next does not need. The state does not change;
+ * the next advert carries the new values. Unpinned peers start empty when they were pinned:
+ * the caller hands the adapter's peers over (instance_set_peers). */
 void instance_reconfigure(struct instance *inst, const struct instance_settings *next,
 			  const struct ip_addr *own, size_t n_own);
 

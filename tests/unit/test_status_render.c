@@ -29,6 +29,7 @@ struct fixture {
 	struct loop *loop;
 	struct iface ifaces[1];
 	struct instance *instances; /* [0] VI_51 master, [1] VI_52 backup, [2] odd name */
+	struct instance *by_slot[3]; /* what the view lists: &instances[i] */
 	struct instance_settings cfgs[3]; /* the instances' settings (the daemon's, in a run) */
 	struct status_view view;
 };
@@ -157,7 +158,9 @@ static int setup(void **state)
 	fill_master(&f->instances[0], &f->cfgs[0], &f->ifaces[0], f->loop);
 	fill_backup(&f->instances[1], &f->cfgs[1], &f->ifaces[0]);
 	fill_odd(&f->instances[2], &f->cfgs[2]);
-	f->view = (struct status_view){ .instances = f->instances, .n_instances = 3,
+	for (size_t i = 0; i < 3; i++)
+		f->by_slot[i] = &f->instances[i];
+	f->view = (struct status_view){ .instances = f->by_slot, .n_instances = 3,
 					.ifaces = f->ifaces, .n_ifaces = 1,
 					.adapter_name = "static", .adapter_updates = 3,
 					.adapter_errors = 1, .ready = true,
@@ -553,7 +556,7 @@ static void test_summary_lines(void **state)
 static void test_summary_cleans_control_characters(void **state)
 {
 	struct fixture *f = *state;
-	f->view.instances = &f->instances[2];
+	f->view.instances = &f->by_slot[2];
 	f->view.n_instances = 1;
 	char *out = summary_of(&f->view);
 

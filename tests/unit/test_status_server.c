@@ -68,7 +68,7 @@ static int setup(void **state)
 	f->inst->fsm.cfg.priority = 150;
 	assert_int_equal(ip_addr_parse("10.0.0.11", &f->inst->fsm.cfg.primary), 0);
 	f->inst->counters.adverts_sent = 42;
-	f->view = (struct status_view){ .instances = f->inst, .n_instances = 1,
+	f->view = (struct status_view){ .instances = &f->inst, .n_instances = 1,
 					.adapter_name = "static", .ready = true,
 					.started_unix_ms = 1764070212000LL, .version = "0.1.0" };
 	int rc = status_server_start(f->loop, "127.0.0.1:0", get_view, f, &f->server, err,
