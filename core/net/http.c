@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 
 struct http_request {
@@ -24,6 +25,12 @@ struct http_request {
 	size_t body_len, body_cap, max_body;
 	bool body_too_large;
 	bool out_of_memory;
+	http_chunk_fn on_chunk;   /* streaming: pieces go here, body stays empty */
+	bool stopped_by_reader;   /* on_chunk asked to stop */
+	long retry_after_s;       /* Retry-After, or -1 */
+	uint32_t idle_timeout_s;  /* streaming: the idle timer's period, 0 = none */
+	struct loop_timer idle;   /* re-armed by every piece; fires: the stream is lost */
+	struct http_client *client;
 	uint32_t timeout_ms;
 	uint64_t started_us;
 	char curl_err[CURL_ERROR_SIZE];
@@ -176,6 +183,7 @@ static void request_free(struct http_request *r)
 /* Takes r out of the client and out of libcurl; r's callback will not be called. */
 static void request_detach(struct http_client *c, struct http_request *r)
 {
+	loop_timer_cancel(c->loop, &r->idle);
 	request_unlink(c, r);
 	curl_multi_remove_handle(c->multi, r->easy);
 }
@@ -210,6 +218,51 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/* The idle bound of a stream (libcurl's low-speed check averages over seconds and misses a
+ * short silence after a burst): one loop timer, pushed back by every piece. */
+static void idle_rearm(struct http_request *r)
+{
+	if (r->idle_timeout_s > 0)
+		loop_timer_arm(r->client->loop, &r->idle,
+			       loop_now_us() + (uint64_t)r->idle_timeout_s * 1000000u);
+}
+
+/* CURLOPT_WRITEFUNCTION when streaming: each piece to the reader, never kept. */
+static size_t on_stream(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct http_request *r = userp;
+	size_t n = size * nmemb;
+	long status = 0;
+
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	idle_rearm(r);
+	if (r->on_chunk(r->arg, status, data, n) < 0) {
+		r->stopped_by_reader = true;
+		return 0; /* CURLE_WRITE_ERROR */
+	}
+	return n;
+}
+
+/* CURLOPT_HEADERFUNCTION: remembers Retry-After in seconds (RFC 9110 §10.2.3; the
+ * HTTP-date form is taken as "soon": -1). Every header line of every response comes here. */
+static size_t on_header(char *line, size_t size, size_t nmemb, void *userp)
+{
+	struct http_request *r = userp;
+	size_t n = size * nmemb;
+	static const char name[] = "retry-after:";
+
+	if (n > sizeof(name) - 1 && strncasecmp(line, name, sizeof(name) - 1) == 0) {
+		char value[32];
+		size_t len = n - (sizeof(name) - 1);
+		snprintf(value, sizeof(value), "%.*s", (int)(len < 31 ? len : 31),
+			 line + sizeof(name) - 1);
+		char *end;
+		long seconds = strtol(value, &end, 10);
+		r->retry_after_s = end != value && seconds >= 0 ? seconds : -1;
+	}
+	return n;
+}
+
 static uint32_t elapsed_ms(uint64_t since_us)
 {
 	uint64_t ms = (loop_now_us() - since_us) / 1000u;
@@ -222,7 +275,9 @@ static const char *transfer_error(const struct http_request *r, CURLcode result,
 {
 	if (result == CURLE_OK)
 		return NULL;
-	if (r->body_too_large || result == CURLE_FILESIZE_EXCEEDED)
+	if (r->stopped_by_reader)
+		snprintf(buf, len, "stopped by the reader");
+	else if (r->body_too_large || result == CURLE_FILESIZE_EXCEEDED)
 		snprintf(buf, len, "response body larger than %zu bytes", r->max_body);
 	else if (r->out_of_memory)
 		snprintf(buf, len, "out of memory for the response body");
@@ -233,8 +288,10 @@ static const char *transfer_error(const struct http_request *r, CURLcode result,
 	return buf;
 }
 
-/* The one completion point: a transfer libcurl reported done. */
-static void request_complete(struct http_client *c, struct http_request *r, CURLcode result)
+/* The one completion point: a transfer libcurl reported done, or a stream gone idle
+ * (idle_error set). */
+static void request_complete(struct http_client *c, struct http_request *r, CURLcode result,
+			     const char *idle_error)
 {
 	char err[HTTP_ERR_LEN];
 	long status = 0;
@@ -245,8 +302,9 @@ static void request_complete(struct http_client *c, struct http_request *r, CURL
 		.status = status,
 		.body = r->body != NULL ? r->body : "",
 		.body_len = r->body_len,
-		.error = transfer_error(r, result, err, sizeof(err)),
+		.error = idle_error != NULL ? idle_error : transfer_error(r, result, err, sizeof(err)),
 		.duration_ms = elapsed_ms(r->started_us),
+		.retry_after_s = r->retry_after_s,
 	};
 	r->done(r->arg, &resp);
 	request_free(r);
@@ -266,8 +324,23 @@ static void finish_transfers(struct http_client *c)
 		CURLcode result = msg->data.result;
 		char *private = NULL;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &private);
-		request_complete(c, (struct http_request *)private, result);
+		request_complete(c, (struct http_request *)private, result, NULL);
 	}
+	c->dispatch_depth--;
+	if (c->dispatch_depth == 0 && c->free_requested)
+		client_destroy(c);
+}
+
+static void on_idle(struct loop *loop, void *arg)
+{
+	struct http_request *r = arg;
+	struct http_client *c = r->client;
+	char err[HTTP_ERR_LEN];
+
+	(void)loop;
+	snprintf(err, sizeof(err), "nothing received for %u s", r->idle_timeout_s);
+	c->dispatch_depth++;
+	request_complete(c, r, CURLE_OK, err);
 	c->dispatch_depth--;
 	if (c->dispatch_depth == 0 && c->free_requested)
 		client_destroy(c);
@@ -292,12 +365,23 @@ static int request_configure(struct http_request *r, const struct http_get_opts 
 	SETOPT(e, CURLOPT_HTTPGET, 1L);
 	SETOPT(e, CURLOPT_PRIVATE, (void *)r);
 	SETOPT(e, CURLOPT_ERRORBUFFER, r->curl_err);
-	SETOPT(e, CURLOPT_WRITEFUNCTION, on_body);
+	SETOPT(e, CURLOPT_WRITEFUNCTION, o->on_chunk != NULL ? on_stream : on_body);
 	SETOPT(e, CURLOPT_WRITEDATA, (void *)r);
+	SETOPT(e, CURLOPT_HEADERFUNCTION, on_header);
+	SETOPT(e, CURLOPT_HEADERDATA, (void *)r);
 	SETOPT(e, CURLOPT_NOSIGNAL, 1L);
 	SETOPT(e, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms);
-	SETOPT(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_body);
-	SETOPT(e, CURLOPT_FOLLOWLOCATION, 0L);
+	if (o->on_chunk == NULL)
+		SETOPT(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_body);
+	if (o->connect_timeout_ms > 0)
+		SETOPT(e, CURLOPT_CONNECTTIMEOUT_MS, (long)o->connect_timeout_ms);
+	SETOPT(e, CURLOPT_FOLLOWLOCATION, o->follow_redirects ? 1L : 0L);
+	if (o->follow_redirects) {
+		SETOPT(e, CURLOPT_MAXREDIRS, 5L);
+		/* libcurl drops credentials on a change of host unless told: the leader is
+		 * another host, and a cluster with standbys and auth needs them there too */
+		SETOPT(e, CURLOPT_UNRESTRICTED_AUTH, 1L);
+	}
 	SETOPT(e, CURLOPT_USERAGENT, "keepvip");
 #if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
 	SETOPT(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -308,6 +392,10 @@ static int request_configure(struct http_request *r, const struct http_get_opts 
 		SETOPT(e, CURLOPT_PROXY, "");
 	if (o->ca_file != NULL)
 		SETOPT(e, CURLOPT_CAINFO, o->ca_file);
+	if (o->cert_file != NULL)
+		SETOPT(e, CURLOPT_SSLCERT, o->cert_file);
+	if (o->key_file != NULL)
+		SETOPT(e, CURLOPT_SSLKEY, o->key_file);
 	if (o->unix_socket != NULL)
 		SETOPT(e, CURLOPT_UNIX_SOCKET_PATH, o->unix_socket);
 	for (size_t i = 0; i < o->n_headers; i++) {
@@ -344,7 +432,13 @@ int http_get(struct http_client *c, const struct http_get_opts *opts, http_done_
 	r->done = done;
 	r->arg = arg;
 	r->max_body = opts->max_body ? opts->max_body : HTTP_MAX_BODY_DEFAULT;
-	r->timeout_ms = opts->timeout_ms ? opts->timeout_ms : HTTP_TIMEOUT_MS_DEFAULT;
+	r->on_chunk = opts->on_chunk;
+	r->retry_after_s = -1;
+	r->client = c;
+	r->idle_timeout_s = opts->on_chunk != NULL ? opts->idle_timeout_s : 0;
+	loop_timer_init(&r->idle, on_idle, r);
+	r->timeout_ms = opts->timeout_ms ? opts->timeout_ms
+			: opts->on_chunk != NULL ? 0 : HTTP_TIMEOUT_MS_DEFAULT;
 	r->started_us = loop_now_us();
 	rc = request_configure(r, opts, err, err_len);
 	if (rc < 0)
@@ -359,6 +453,7 @@ int http_get(struct http_client *c, const struct http_get_opts *opts, http_done_
 	if (r->next != NULL)
 		r->next->prev = r;
 	c->requests = r;
+	idle_rearm(r);
 	if (out != NULL)
 		*out = r;
 	return 0;

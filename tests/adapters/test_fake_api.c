@@ -15,6 +15,7 @@
 #include "loop.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 struct answer {
 	bool done;
 	long status;
+	long retry_after_s;
 	char error[HTTP_ERR_LEN];
 	char *body;
 	size_t body_len;
@@ -34,6 +36,7 @@ static void on_answer(void *arg, const struct http_response *resp)
 	struct answer *a = arg;
 	a->done = true;
 	a->status = resp->status;
+	a->retry_after_s = resp->retry_after_s;
 	snprintf(a->error, sizeof(a->error), "%s", resp->error ? resp->error : "");
 	a->body = malloc(resp->body_len + 1);
 	assert_non_null(a->body);
@@ -100,12 +103,14 @@ static void test_tcp(void **state)
 	/* a route used up falls through: 429 with Retry-After once, then 200 */
 	get(&api, "/busy", 5000, &a);
 	assert_int_equal(a.status, 429);
+	assert_int_equal(a.retry_after_s, 2);
 	free(a.body);
 	json_t *seen = fake_api_control(&api, "requests");
 	assert_true(json_array_size(seen) >= 2);
 	json_decref(seen);
 	get(&api, "/busy", 5000, &a);
 	assert_int_equal(a.status, 200);
+	assert_int_equal(a.retry_after_s, -1);
 	free(a.body);
 
 	/* a watch stream, chunked, whole: every event of the fixture */
@@ -145,6 +150,92 @@ static void test_tcp(void **state)
 	assert_int_equal(a.status, 500);
 	free(a.body);
 	fake_api_stop(&api);
+}
+
+/* ---- a streamed body: pieces as they arrive, never kept ---------------------------------- */
+
+struct stream {
+	struct answer end;
+	char text[4096];
+	size_t len;
+	unsigned pieces;
+	long status;
+	uint64_t first_us, node_us; /* when the first piece, and the "node" event, arrived */
+	int stop_after;             /* > 0: refuse the piece after this many */
+};
+
+static int on_piece(void *arg, long status, const char *data, size_t len)
+{
+	struct stream *s = arg;
+	if (s->stop_after > 0 && (int)s->pieces >= s->stop_after)
+		return -EPROTO;
+	s->status = status;
+	if (s->pieces++ == 0)
+		s->first_us = loop_now_us();
+	assert_true(s->len + len < sizeof(s->text));
+	memcpy(s->text + s->len, data, len);
+	s->len += len;
+	s->text[s->len] = '\0';
+	if (s->node_us == 0 && strstr(s->text, "node") != NULL)
+		s->node_us = loop_now_us();
+	return 0;
+}
+
+static bool stream_ended(const void *arg)
+{
+	return ((const struct stream *)arg)->end.done;
+}
+
+static void stream(const struct fake_api *api, const char *path, uint32_t idle_s,
+		   struct stream *s)
+{
+	struct loop *loop = NULL;
+	struct http_client *http = NULL;
+	char url[256], err[HTTP_ERR_LEN];
+	struct http_get_opts o = { .url = url, .on_chunk = on_piece, .idle_timeout_s = idle_s };
+
+	snprintf(url, sizeof(url), "%s%s", api->base_url, path);
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(http_client_new(loop, &http), 0);
+	assert_int_equal(http_get(http, &o, on_answer, &s->end, NULL, err, sizeof(err)), 0);
+	assert_true(harness_run_until(loop, stream_ended, s, 10000));
+	http_client_free(http);
+	loop_free(loop);
+}
+
+static void test_streaming(void **state)
+{
+	(void)state;
+	struct fake_api api;
+	struct stream *s = calloc(1, sizeof(*s));
+	assert_non_null(s);
+
+	fake_api_start(&api, &(struct fake_api_opts){ .scenario = "selftest.json" });
+	/* the first event comes before the stream's 300 ms pause, the second after it */
+	stream(&api, "/events", 0, s);
+	assert_int_equal(s->status, 200);
+	assert_string_equal(s->end.error, "");
+	assert_int_equal(s->end.body_len, 0); /* handed over, not kept */
+	assert_non_null(strstr(s->text, "service"));
+	assert_true(s->node_us - s->first_us >= 250000u);
+	free(s->end.body);
+
+	/* the reader stops it */
+	memset(s, 0, sizeof(*s));
+	s->stop_after = 1;
+	stream(&api, "/events", 0, s);
+	assert_string_equal(s->end.error, "stopped by the reader");
+	assert_int_equal(s->pieces, 1);
+	free(s->end.body);
+
+	/* nothing for longer than the idle bound: lost */
+	memset(s, 0, sizeof(*s));
+	stream(&api, "/quiet", 1, s);
+	assert_string_equal(s->end.error, "nothing received for 1 s");
+	assert_null(strstr(s->text, "node"));
+	free(s->end.body);
+	fake_api_stop(&api);
+	free(s);
 }
 
 static void test_tls(void **state)
@@ -191,6 +282,7 @@ int main(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp),
+		cmocka_unit_test(test_streaming),
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_unix_socket),
 	};

@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,9 @@ static void exec_fake(const struct fake_api *f, const struct fake_api_opts *o, i
 	}
 	argv[n] = NULL;
 	dup2(out_fd, 1);
+	/* A failed assertion leaves the test by longjmp, past fake_api_stop: the server must
+	 * not outlive the test (it would hold ctest's output pipe open until the timeout). */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	execvp("python3", (char *const *)argv);
 	_exit(127);
 }
