@@ -2,7 +2,8 @@
  * shared fixtures (../shared/fixtures/swarm: Docker 24.0.7, API 1.43) and from variants of
  * them: other API ranges, a node not in a swarm, pending or locked, the manager address
  * pitfall, removed and down nodes, truncated, wrong-typed and oversized answers; our own
- * container id from a real task's /proc/self/mountinfo and cgroup (swarm_lab.sh, 20.10). */
+ * container id from a real task's /proc/self/mountinfo and cgroup, and every answer of a real
+ * Docker 20.10 swarm (tests/adapters/data/swarm-20.10, captured by swarm_lab.sh). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +21,9 @@
 #ifndef KEEPVIP_SHARED_DIR
 #error "KEEPVIP_SHARED_DIR must name the shared/ directory"
 #endif
+#ifndef KEEPVIP_TESTS_ADAPTERS_DIR
+#error "KEEPVIP_TESTS_ADAPTERS_DIR must name tests/adapters"
+#endif
 
 #define SERVICE "keepvip_keepvip"
 #define SERVICE_ID "qm3sxcom3spu33xaghgryknj7"
@@ -32,10 +36,8 @@
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-static char *fixture(const char *name)
+static char *read_text(const char *path)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/fixtures/swarm/%s", KEEPVIP_SHARED_DIR, name);
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
 	char *buf = malloc(1 << 20);
@@ -44,6 +46,21 @@ static char *fixture(const char *name)
 	buf[n] = '\0';
 	fclose(f);
 	return buf;
+}
+
+static char *fixture(const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/fixtures/swarm/%s", KEEPVIP_SHARED_DIR, name);
+	return read_text(path);
+}
+
+/* An answer of the real 20.10 engine (tests/adapters/data/swarm-20.10). */
+static char *real_answer(const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/data/swarm-20.10/%s", KEEPVIP_TESTS_ADAPTERS_DIR, name);
+	return read_text(path);
 }
 
 static json_t *fixture_json(const char *name)
@@ -717,6 +734,66 @@ static void test_events_shapes(void **state)
 	free(big);
 }
 
+/* ---- a real Docker 20.10 swarm ----------------------------------------------------------- */
+
+static void test_real_engine(void **state)
+{
+	(void)state;
+	struct swarm_api_version use;
+	struct swarm_info *info = calloc(1, sizeof(*info));
+	struct swarm_task_nodes *nodes = calloc(1, sizeof(*nodes));
+	struct adapter_discovery *d = calloc(1, sizeof(*d));
+	char err[256], note[256], id[SWARM_ID_LEN], name[SWARM_NAME_LEN];
+	char *text;
+
+	text = real_answer("version.json");
+	assert_int_equal(swarm_parse_version(text, strlen(text), &use, err, sizeof(err)), 0);
+	assert_int_equal(use.minor, 41);
+	free(text);
+	text = real_answer("info-manager.json");
+	assert_int_equal(swarm_parse_info(text, strlen(text), info, err, sizeof(err)), 0);
+	assert_true(info->manager);
+	assert_string_equal(info->hostname, "node1");
+	assert_addr(&info->node_addr, "10.99.0.11");
+	free(text);
+	text = real_answer("info-worker.json");
+	assert_int_equal(swarm_parse_info(text, strlen(text), info, err, sizeof(err)), 0);
+	assert_false(info->manager);
+	assert_string_equal(info->node_id, "uqkytq6mjaxp5pg4jkf86folt");
+	assert_int_equal(info->n_managers, 1);
+	assert_addr(&info->managers[0], "10.99.0.11");
+	free(text);
+	text = real_answer("error-not-manager.json");
+	assert_int_equal(swarm_parse_error(text, strlen(text), NULL, 0), SWARM_E_WORKER);
+	free(text);
+
+	text = real_answer("container.json");
+	assert_int_equal(swarm_parse_container_service(text, strlen(text), name, id, err,
+						       sizeof(err)), 0);
+	assert_string_equal(name, "lab_pause");
+	assert_string_equal(id, "n0e8665eh1e3ei9tetotzd6j3");
+	free(text);
+	text = real_answer("services.json");
+	assert_int_equal(swarm_parse_service_id(text, strlen(text), name, id, err, sizeof(err)), 0);
+	assert_string_equal(id, "n0e8665eh1e3ei9tetotzd6j3");
+	free(text);
+	text = real_answer("tasks.json");
+	assert_int_equal(swarm_parse_tasks(text, strlen(text), id, nodes, err, sizeof(err)), 0);
+	assert_int_equal(nodes->n, 3);
+	free(text);
+	text = real_answer("nodes.json");
+	assert_int_equal(swarm_parse_nodes(text, strlen(text), nodes, d, note, sizeof(note), err,
+					   sizeof(err)), 0);
+	/* In the order of /nodes (not sorted); workers' ManagerStatus is null. */
+	static const char *const want[] = { "10.99.0.11", "10.99.0.13", "10.99.0.12" };
+	assert_peers(d, want, 3);
+	assert_string_equal(note, "");
+	free(text);
+	free(info);
+	free(nodes);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -739,6 +816,7 @@ int main(void)
 		cmocka_unit_test(test_container_service),
 		cmocka_unit_test(test_events_fixture),
 		cmocka_unit_test(test_events_shapes),
+		cmocka_unit_test(test_real_engine),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
