@@ -98,7 +98,7 @@ lab_expect_eq "node 2 is a worker (its /info: ControlAvailable false)" "false ac
 info "engine $(sw_docker 1 version -f 'server {{.Server.Version}} API {{.Server.APIVersion}} (min {{.Server.MinAPIVersion}})'), CLI $("$SW_DOCKER_BIN" version -f '{{.Client.Version}}' 2>/dev/null)"
 info "worker GET /nodes: $(api 2 /nodes | cut -c1-200)"
 info "worker GET /tasks: $(api 2 /tasks | cut -c1-200)"
-info "worker /info RemoteManagers: $(sw_docker 2 info -f '{{json .Swarm.RemoteManagers}}')"
+info "worker /info RemoteManagers: $(sw_docker 2 info -f '{{json .Swarm.RemoteManagers}}'), NodeAddr $(sw_docker 2 info -f '{{.Swarm.NodeAddr}}')"
 info "manager node Status.Addr: $(sw_docker 1 node inspect self -f '{{.Status.Addr}} (ManagerStatus.Addr {{.ManagerStatus.Addr}})')"
 info "worker node Status.Addr: $(sw_docker 1 node inspect node2 -f '{{.Status.Addr}}')"
 
@@ -112,6 +112,21 @@ else
 fi
 lab_expect_eq "one task per node, no more" 3 \
 	"$(sw_docker 1 service ps -q --filter desired-state=running "$SERVICE" | wc -l)"
+
+# KEEPVIP_SWARM_CAPTURE=DIR: the engine's answers, kept as test data for the parser.
+if [ -n "${KEEPVIP_SWARM_CAPTURE:-}" ]; then
+	mkdir -p "$KEEPVIP_SWARM_CAPTURE"
+	filt() { jq -rn --arg k "$1" --arg v "$2" '{($k): [$v]} | tojson | @uri'; }
+	cap() { curl -s --max-time 5 --unix-socket "$SW_DIR/n$1/docker.sock" "http://localhost$2" | jq . >"$KEEPVIP_SWARM_CAPTURE/$3"; }
+	cap 1 /version version.json
+	cap 1 /v1.41/info info-manager.json
+	cap 2 /v1.41/info info-worker.json
+	cap 1 /v1.41/nodes nodes.json
+	cap 1 "/v1.41/services?filters=$(filt name "$SERVICE")" services.json
+	cap 1 "/v1.41/tasks?filters=$(filt service "$SERVICE")" tasks.json
+	cap 2 /v1.41/tasks error-not-manager.json
+	cap 2 "/v1.41/containers/$(sw_docker 2 ps -q --no-trunc | head -n 1)/json" container.json
+fi
 
 # A host-network task: its hostname is the node's, so /containers/$HOSTNAME/json misses it;
 # its container id is in its mountinfo (the source of /etc/hostname).
@@ -140,6 +155,7 @@ if [ -n "$task2" ]; then
 	fi
 	sleep 2
 	kill "$ev_pid" 2>/dev/null
+	[ -z "${KEEPVIP_SWARM_CAPTURE:-}" ] || cp "$LAB_DIR/events-manager.jsonl" "$KEEPVIP_SWARM_CAPTURE/"
 	info "manager events while a worker's task died and restarted: $(jq -r '"\(.Type)/\(.Action)"' "$LAB_DIR/events-manager.jsonl" 2>/dev/null | sort | uniq -c | tr -s ' \n' ' ')"
 else
 	lab_fail "a task on node2" "none found"

@@ -78,8 +78,15 @@ sw_setup() {
 
 # shellcheck disable=SC2317 # the EXIT trap
 sw_on_exit() {
-	local rc=$?
+	local rc=$? f
 	trap '' INT TERM
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "$LAB_DIR" ]; then
+		for f in "$LAB_DIR"/dockerd*.log; do
+			[ -f "$f" ] || continue
+			echo "----- $(basename "$f") (last 15 lines) -----"
+			tail -n 15 "$f"
+		done
+	fi
 	sw_teardown
 	(exit "$rc")
 	lab_cleanup
@@ -197,8 +204,9 @@ sw_swarm() {
 		sw_engine_start "$k"
 		sw_load_images "$k"
 	done
+	# As operators run it: the default listen address (0.0.0.0:2377, here the namespace's).
 	sw_docker 1 swarm init --advertise-addr "$(lab_host_ipv4 1)" \
-		--listen-addr "$(lab_host_ipv4 1):2377" >"$LAB_DIR/swarm-init.log" 2>&1 ||
+		>"$LAB_DIR/swarm-init.log" 2>&1 ||
 		lab_die "swarm init failed: $(cat "$LAB_DIR/swarm-init.log")"
 	SW_WORKER_TOKEN=$(sw_docker 1 swarm join-token -q worker) || lab_die "no join token"
 	for k in $(seq 2 "$n"); do
@@ -323,13 +331,18 @@ sw_context_key() {
 # sw_prepare_images: SW_IMAGE_TAR, the keepvip image for this source tree, built when the
 # cache has none (SW_BUILT=1 then).
 sw_prepare_images() {
-	local key
+	local key lock
 	SW_BUILT=0
+	# One run at a time builds into the cache (the builder's data root, the tarball).
+	mkdir -p "$SW_CACHE" || lab_die "cannot create $SW_CACHE"
+	exec {lock}>"$SW_CACHE/.swarm-lock"
+	flock -w 900 "$lock" || lab_die "the image cache $SW_CACHE stays locked"
 	sw_rootfs
 	key=$(sw_context_key)
 	SW_IMAGE_TAR="$SW_CACHE/swarm/keepvip-$key.tar"
 	if [ -s "$SW_IMAGE_TAR" ]; then
 		lab_log "keepvip image: cached $SW_IMAGE_TAR"
+		exec {lock}>&-
 		return 0
 	fi
 	mkdir -p "$SW_CACHE/swarm"
@@ -338,6 +351,7 @@ sw_prepare_images() {
 	find "$SW_CACHE/swarm" -maxdepth 1 -name 'keepvip-*.tar' -delete
 	mv "$SW_IMAGE_TAR.tmp" "$SW_IMAGE_TAR"
 	SW_BUILT=1
+	exec {lock}>&-
 }
 
 # sw_build_image OUT_TAR: a transient builder engine on host 1 (kept data root, own socket),
