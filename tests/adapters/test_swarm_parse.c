@@ -3,7 +3,7 @@
  * them: other API ranges, a node not in a swarm, pending or locked, the manager address
  * pitfall, removed and down nodes, truncated, wrong-typed and oversized answers; our own
  * container id from a real task's /proc/self/mountinfo and cgroup, and every answer of a real
- * Docker 20.10 swarm (tests/adapters/data/swarm-20.10, captured by swarm_lab.sh). */
+ * Docker 20.10 swarm (tests/adapters/fixtures/swarm-20.10, captured by swarm_lab.sh). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -55,11 +55,11 @@ static char *fixture(const char *name)
 	return read_text(path);
 }
 
-/* An answer of the real 20.10 engine (tests/adapters/data/swarm-20.10). */
+/* An answer of the real 20.10 engine (tests/adapters/fixtures/swarm-20.10). */
 static char *real_answer(const char *name)
 {
 	char path[512];
-	snprintf(path, sizeof(path), "%s/data/swarm-20.10/%s", KEEPVIP_TESTS_ADAPTERS_DIR, name);
+	snprintf(path, sizeof(path), "%s/fixtures/swarm-20.10/%s", KEEPVIP_TESTS_ADAPTERS_DIR, name);
 	return read_text(path);
 }
 
