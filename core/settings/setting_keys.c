@@ -110,6 +110,15 @@ const struct setting_key_info *setting_adapter_key(const struct settings_adapter
 	return NULL;
 }
 
+int setting_adapter_key_by_yaml(const struct settings_adapters *adapters, const char *yaml_name)
+{
+	const struct setting_key_info *info;
+	for (size_t i = 0; (info = setting_adapter_key(adapters, i)) != NULL; i++)
+		if (strcmp(info->yaml, yaml_name) == 0)
+			return (int)i;
+	return -1;
+}
+
 static bool flag_is(const struct setting_key_info *info, const char *flag)
 {
 	char buf[64];

@@ -147,6 +147,10 @@ const struct setting_key_info *setting_key_by_flag(const struct settings_adapter
 const struct setting_key_info *setting_adapter_key(const struct settings_adapters *adapters,
 						   size_t i);
 
+/* The flat index (as setting_adapter_key counts) of the adapter key whose YAML key is
+ * yaml_name, or -1 when no adapter declares it. */
+int setting_adapter_key_by_yaml(const struct settings_adapters *adapters, const char *yaml_name);
+
 /* A core key an adapter's overrides may give, named as an orchestrator's metadata names it:
  * its YAML key (version, name, tcp, interval_ms, ...) or its env name without KEEPVIP_ in
  * lower case (vrrp_version, instance_name, check_port, ...), any case. NULL when none. */

@@ -168,11 +168,3 @@ int settings_gather(const struct settings_inputs *in, struct raw_settings *raw,
 		rc = apply_lookup(e, raw, &in->flags, LEVEL_FLAG, "flag");
 	return rc;
 }
-
-int settings_adapter_key_by_yaml(const struct raw_settings *raw, const char *yaml_name)
-{
-	for (size_t i = 0; i < raw->n_adapter_values; i++)
-		if (strcmp(setting_adapter_key(raw->adapters, i)->yaml, yaml_name) == 0)
-			return (int)i;
-	return -1;
-}

@@ -80,8 +80,6 @@ int settings_yaml_read(const char *text, size_t len, const char *path, struct ra
 /* Frees what settings_yaml_read allocated (the document). Accepts a raw without one. */
 void settings_yaml_release(struct raw_settings *raw);
 
-/* The index of the adapter key named yaml_name in raw->adapter_values, or -1. */
-int settings_adapter_key_by_yaml(const struct raw_settings *raw, const char *yaml_name);
 
 /* ---- errors (settings_error.c) ---- */
 

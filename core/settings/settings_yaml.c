@@ -325,7 +325,7 @@ static int read_top_key(const struct yaml_reader *r, const yaml_node_t *key,
 {
 	const char *name = scalar_text(key);
 	int sk = find_key(name, SCOPE_GLOBAL);
-	int adapter_key = settings_adapter_key_by_yaml(r->raw, name);
+	int adapter_key = setting_adapter_key_by_yaml(r->raw->adapters, name);
 
 	if (strcmp(name, "instances") == 0)
 		return read_instances(r, value);
