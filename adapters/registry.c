@@ -1,12 +1,14 @@
 /* registry.c — the adapters built in: one line each, in auto-detection order. */
 #include "registry.h"
 
+#include "marathon.h"
 #include "rancher.h"
 #include "static.h"
 
 #include <string.h>
 
 static const struct adapter_ops *const registry[] = {
+	&adapter_marathon_ops, /* MARATHON_APP_ID: no request to decide */
 	&adapter_rancher_ops,
 	&adapter_static_ops, /* always applies: last */
 };
