@@ -14,8 +14,8 @@ What is checked:
     that reaches the status address under host networking, an upgrade strategy that never
     puts two tasks on one agent, a kill grace period for the priority-0 goodbye; the image is
     the one templates/keepvip uses;
-  * `keepvip check` accepts its environment (with the static adapter until the Marathon one is
-    in the registry);
+  * `keepvip check` accepts its environment as Marathon gives it to a task (the app's env plus
+    MARATHON_APP_ID, MESOS_TASK_ID, HOST, ...), with the marathon adapter it names;
   * the Rancher mesos-catalog form (mesos-templates/keepvip/{config.yml, 0/}): layout,
     config.yml, every ${VAR} answered by a question and every question used, each question's
     fields, the rendered docker-compose.yml against the compose schema, and its service shape
@@ -217,8 +217,18 @@ class MarathonAppTests(unittest.TestCase):
             self.fail("keepvip binary not found: %s" % KEEPVIP)
         env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
         env.update(self.app["env"])
-        # The Marathon adapter is not in the registry yet; the knobs are checked as they are.
-        env["KEEPVIP_ORCHESTRATOR"] = "static"
+        # what Marathon adds to every task (../shared/reference/marathon-api.md §4)
+        env.update({
+            "MARATHON_APP_ID": self.app["id"],
+            "MARATHON_APP_VERSION": "2024-05-02T09:30:00.512Z",
+            "MARATHON_APP_DOCKER_IMAGE": self.app["container"]["docker"]["image"],
+            "MESOS_TASK_ID": self.app["id"].strip("/").replace("/", "_") +
+                             ".instance-a4485ce8-a4a2-841f-4eed-dbe7fa61f010._app.1",
+            "HOST": "10.42.0.11",
+            "MESOS_SANDBOX": "/mnt/mesos/sandbox",
+            "PORTS": "",
+        })
+        self.assertEqual(env["KEEPVIP_ORCHESTRATOR"], "marathon")
         for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
             if var in os.environ:
                 env[var] = os.environ[var]
@@ -234,6 +244,12 @@ class MarathonAppTests(unittest.TestCase):
         self.assertEqual(instance["vrid"], int(app_env["VRID"]))
         self.assertEqual(instance["interface"], app_env["INTERFACE"])
         self.assertEqual([c["tcp"] for c in instance["checks"]], [int(app_env["CHECK_PORT"])])
+        # the marathon adapter took the task's identity (the settings it prints back)
+        self.assertEqual(settings["orchestrator"], "marathon")
+        self.assertEqual(settings["marathon_app_id"], self.app["id"])
+        self.assertEqual(settings["mesos_task_id"], env["MESOS_TASK_ID"])
+        self.assertEqual(settings["host"], "10.42.0.11")
+        self.assertRegex(result.stdout, r"(?m)^adapter: marathon$")
 
 
 class CatalogFormTests(unittest.TestCase):
