@@ -4,12 +4,14 @@
 #include "marathon.h"
 #include "rancher.h"
 #include "static.h"
+#include "swarm.h"
 
 #include <string.h>
 
 static const struct adapter_ops *const registry[] = {
 	&adapter_marathon_ops, /* MARATHON_APP_ID: no request to decide */
 	&adapter_rancher_ops,
+	&adapter_swarm_ops,
 	&adapter_static_ops, /* always applies: last */
 };
 

@@ -1,0 +1,208 @@
+"""swarm.py - fake_api.py scenario: one Docker engine (20.10, API 1.41) in a swarm, on a unix
+socket, replaying tests/adapters/fixtures/swarm-20.10 (answers of a real swarm: node1 manager
+10.99.0.11, node2 and node3 workers; the global service lab_pause with a task on each node).
+
+It does what a real engine cannot be made to do on demand here: refuse our API version (too
+old, too new), be a manager still being prepared, a locked swarm, a node not in a swarm, send
+truncated or huge bodies, close its event stream.
+
+Options (--opt): role=manager|worker (default manager); node_addr=A (the /info NodeAddr);
+manager_addr=A:P (a worker's only RemoteManagers entry).
+
+Paths: /version (unversioned); /vX.Y/info, /tasks, /nodes, /containers/<id>/json, /events
+(a held stream of the events queued by the event control). Versions outside [min, max] answer
+400 as the engine does (reference 1).
+
+Controls (GET /_control/..., besides fake_api.py's own):
+  mode?m=active|preparing|locked|inactive|pending   the swarm's state (/info, manager paths)
+  api?min=1.12&max=1.41      the engine's API range (/version and the version check)
+  task?node=ID&state=S       the state of the task on node ID (failed, running, ...)
+  node?id=ID&state=S         a node's Status.State (down, ready)
+  event?type=T&action=A      one event line for every open /events stream
+  close_events               every open /events stream ends (the connection drops)
+  body?path=P&kind=K         P's body replaced until clear: truncated, huge, not_json
+  clear                      bodies and pushed routes back to normal
+stats adds "events_open" (streams open now) and "since" (the since= values seen, in order).
+"""
+import copy
+import json
+import os
+import threading
+import time
+
+from fake_api import Response
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "..", "fixtures", "swarm-20.10")
+SERVICE = "lab_pause"
+HUGE_BYTES = 20 << 20
+
+MESSAGES = {
+    "worker": "This node is not a swarm manager. Worker nodes can't be used to view or modify "
+              "cluster state. Please run this command on a manager node or promote the current "
+              "node to a manager.",
+    "inactive": "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm "
+                "join\" to connect this node to swarm and try again.",
+    "preparing": "This node is not a swarm manager. Manager is being prepared or has trouble "
+                 "connecting to the cluster.",
+    "locked": "Swarm is encrypted and needs to be unlocked before it can be used. Please use "
+              "\"docker swarm unlock\" to unlock it.",
+}
+
+
+def load(name):
+    with open(os.path.join(FIXTURES, name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def vtuple(text):
+    major, minor = text.split(".")
+    return int(major), int(minor)
+
+
+class Scenario:
+    def __init__(self, fixtures, options):
+        self.lock = threading.Lock()
+        self.role = options.get("role", "manager")
+        self.node_addr = options.get("node_addr")
+        self.manager_addr = options.get("manager_addr")
+        self.mode = "active"
+        self.api_min, self.api_max = "1.12", "1.41"
+        self.tasks = load("tasks.json")
+        self.nodes = load("nodes.json")
+        self.bodies = {}
+        self.streams = []      # one list (queue of lines) per open /events stream
+        self.close_gen = 0
+        self.since = []
+
+    # ---- answers -------------------------------------------------------------------------
+
+    def info(self):
+        doc = load("info-manager.json" if self.role == "manager" else "info-worker.json")
+        sw = doc["Swarm"]
+        if self.mode in ("inactive", "pending", "locked"):
+            sw["LocalNodeState"] = self.mode
+        if self.mode == "inactive":
+            sw["NodeID"], sw["NodeAddr"], sw["RemoteManagers"] = "", "", None
+            sw["ControlAvailable"] = False
+        if self.node_addr:
+            sw["NodeAddr"] = self.node_addr
+        if self.manager_addr:
+            sw["RemoteManagers"] = [{"NodeID": "m", "Addr": self.manager_addr}]
+        return doc
+
+    def manager_only(self):
+        if self.role != "manager":
+            return MESSAGES["worker"]
+        if self.mode in ("preparing", "locked", "inactive"):
+            return MESSAGES[self.mode]
+        return None
+
+    def events(self):
+        queue = []
+        with self.lock:
+            self.streams.append(queue)
+            gen = self.close_gen
+        try:
+            while True:
+                with self.lock:
+                    closed = self.close_gen != gen
+                    lines, queue[:] = list(queue), []
+                for line in lines:
+                    yield {"chunk": line}
+                if closed:
+                    return  # the stream ends (its last chunk), as an engine that stops
+                yield {"delay_ms": 20}
+        finally:
+            with self.lock:
+                if queue in self.streams:
+                    self.streams.remove(queue)
+
+    def handle(self, req):
+        path = req.path
+        with self.lock:
+            kind = self.bodies.get(path)
+        if kind == "truncated":
+            return Response(200, b'[{"ID": "abc", "Status": {"State": "rea')
+        if kind == "huge":
+            return Response(200, b"[" + b" " * HUGE_BYTES + b"]")
+        if kind == "not_json":
+            return Response(200, b"<html>proxy error</html>", ctype="text/html")
+        if path == "/version":
+            doc = load("version.json")
+            doc["ApiVersion"], doc["MinAPIVersion"] = self.api_max, self.api_min
+            return Response.json(200, doc)
+        if not path.startswith("/v"):
+            path = "/v" + self.api_max + path  # unversioned: the engine's newest
+        version, _, rest = path[2:].partition("/")
+        try:
+            v = vtuple(version)
+        except ValueError:
+            return Response.json(400, {"message": "bad version " + version})
+        if v > vtuple(self.api_max):
+            return Response.json(400, {"message": "client version %s is too new. Maximum "
+                                       "supported API version is %s" % (version, self.api_max)})
+        if v < vtuple(self.api_min):
+            return Response.json(400, {"message": "client version %s is too old. Minimum "
+                                       "supported API version is %s, please upgrade your client "
+                                       "to a newer version" % (version, self.api_min)})
+        rest = "/" + rest
+        if rest == "/info":
+            return Response.json(200, self.info())
+        if rest == "/events":
+            if "since" in req.query:
+                with self.lock:
+                    self.since.append(req.query["since"])
+            return Response(200, stream=self.events())
+        if rest.startswith("/containers/"):
+            return Response.json(200, load("container.json"))
+        if rest in ("/tasks", "/nodes"):
+            refused = self.manager_only()
+            if refused:
+                return Response.json(503, {"message": refused})
+            if rest == "/nodes":
+                with self.lock:
+                    return Response.json(200, self.nodes)
+            filters = json.loads(req.query.get("filters", "{}"))
+            if filters.get("service", [SERVICE]) != [SERVICE]:
+                return Response.json(404, {"message": "service %s not found" % filters["service"][0]})
+            with self.lock:
+                return Response.json(200, self.tasks)
+        return None
+
+    # ---- controls ------------------------------------------------------------------------
+
+    def control(self, what, q):
+        with self.lock:
+            if what == "mode":
+                self.mode = q["m"]
+            elif what == "api":
+                self.api_min, self.api_max = q.get("min", self.api_min), q.get("max", self.api_max)
+            elif what == "task":
+                for t in self.tasks:
+                    if t["NodeID"] == q["node"]:
+                        t["Status"]["State"] = q["state"]
+            elif what == "node":
+                for n in self.nodes:
+                    if n["ID"] == q["id"]:
+                        n["Status"]["State"] = q["state"]
+            elif what == "event":
+                now = time.time_ns()
+                line = json.dumps({"Type": q["type"], "Action": q["action"],
+                                   "Actor": {"ID": q.get("id", "x"), "Attributes": {"name": q.get("name", "node3")}},
+                                   "scope": "swarm", "time": now // 10**9, "timeNano": now}) + "\n"
+                for s in self.streams:
+                    s.append(line)
+            elif what == "close_events":
+                self.close_gen += 1
+            elif what == "body":
+                self.bodies[q["path"]] = q["kind"]
+            elif what == "clear":
+                self.bodies.clear()
+            else:
+                return None
+        return {"ok": True}
+
+    def extra_stats(self):
+        with self.lock:
+            return {"events_open": len(self.streams), "since": list(self.since)}
