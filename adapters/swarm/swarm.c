@@ -47,6 +47,9 @@ _Static_assert(DETECT_TIMEOUT_MS <= ADAPTER_DETECT_MS, "detect() stays within it
 #define EVENTS_RETRY_MAX_MS 30000u
 #define WORKER_WAIT_S 25u         /* the long poll on a manager's keepvip */
 #define WORKER_RETRY_MS 2000u
+#define WORKER_FIRST_WAIT_MS 10000u /* a first read waits this long for a manager's keepvip
+				     * (all tasks start together): no multicast meanwhile */
+_Static_assert(WORKER_FIRST_WAIT_MS < ADAPTER_FIRST_FETCH_MS, "within the first fetch");
 #define PROC_MAX (256u << 10)
 #define PATH_LEN 1280u             /* an engine path with its filters */
 
@@ -117,6 +120,7 @@ struct swarm_state {
 	size_t mgr, mgr_tried;
 	char mgr_errs[ADAPTER_ERR_LEN];
 	bool managers_failed_once, managers_down_logged;
+	uint64_t first_watch_us;           /* when this state's first watch began */
 	struct loop_timer worker_retry;
 };
 
@@ -599,6 +603,12 @@ static void managers_unreachable(struct swarm_state *s)
 	else
 		errf(err, sizeof(err), "no manager's keepvip answers on port %u (%s)", s->peer_port,
 		     s->mgr_errs);
+	if (!s->reported &&
+	    loop_now_us() - s->first_watch_us < WORKER_FIRST_WAIT_MS * 1000ull) {
+		/* a first read: the managers' keepvips start with ours; wait for one */
+		loop_timer_arm(s->ctx.loop, &s->worker_retry, loop_now_us() + 500000u);
+		return;
+	}
 	if (!s->managers_failed_once) {
 		/* the first time: an error, so that a first fetch ends with the reason */
 		s->managers_failed_once = true;
@@ -735,6 +745,8 @@ static int swarm_watch(void *state, adapter_update_fn report,
 	}
 	s->mgr_tried = 0;
 	s->mgr_errs[0] = '\0';
+	if (s->first_watch_us == 0)
+		s->first_watch_us = loop_now_us();
 	read_start(s, STEP_VERSION); /* the engine may have been upgraded or demoted meanwhile */
 	return 0;
 }
