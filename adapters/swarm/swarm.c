@@ -190,7 +190,7 @@ static int engine_get(struct swarm_state *s, const char *path, uint32_t timeout_
 		      http_done_fn done, http_chunk_fn on_chunk, struct http_request **out,
 		      char *err, size_t err_len)
 {
-	char url[2 * SETTINGS_TEXT_LEN + 512];
+	char url[SETTINGS_TEXT_LEN + PATH_LEN];
 	struct http_get_opts o = {
 		.url = url, .timeout_ms = timeout_ms, .max_body = SWARM_MAX_BODY,
 		.unix_socket = s->t.unix_path[0] != '\0' ? s->t.unix_path : NULL,

@@ -269,7 +269,7 @@ static int info_managers(const json_t *swarm, struct swarm_info *out, char *err,
 		return fail(err, err_len, -EBADMSG, "info.Swarm.RemoteManagers: expected a list, got %s",
 			    type_name(list));
 	json_array_foreach(list, i, m) {
-		const char *addr;
+		const char *addr = NULL;
 		struct ip_addr a;
 		char where[64];
 		bool seen = false;
@@ -292,8 +292,9 @@ static int info_managers(const json_t *swarm, struct swarm_info *out, char *err,
 
 static int info_fields(const json_t *root, struct swarm_info *out, char *err, size_t err_len)
 {
-	const json_t *swarm, *control;
-	const char *state, *swarm_error, *node_id, *node_addr, *name;
+	const json_t *swarm = NULL, *control = NULL;
+	const char *state = NULL, *swarm_error = NULL, *node_id = NULL;
+	const char *node_addr = NULL, *name = NULL;
 	int rc = need_kind(root, JSON_OBJECT, "info", err, err_len);
 
 	if (rc == 0)
@@ -391,7 +392,7 @@ static int find_service(const json_t *root, const char *name, char *id, char *er
 
 	json_array_foreach(root, i, s) {
 		const json_t *spec;
-		const char *sname, *sid;
+		const char *sname = NULL, *sid = NULL;
 		char where[48];
 		if (rc < 0)
 			break;
@@ -463,7 +464,7 @@ static int task_node(const json_t *t, size_t i, const char *service_id,
 		     struct swarm_task_nodes *out, char *err, size_t err_len)
 {
 	const json_t *status;
-	const char *desired, *state, *sid, *node;
+	const char *desired = NULL, *state = NULL, *sid = NULL, *node = NULL;
 	char where[48];
 	int rc;
 
@@ -580,7 +581,7 @@ static int node_peer(const json_t *n, size_t i, const struct swarm_task_nodes *w
 		     size_t err_len)
 {
 	const json_t *status, *desc;
-	const char *id, *state, *host;
+	const char *id = NULL, *state = NULL, *host = NULL;
 	struct ip_addr a;
 	char where[48];
 	int rc;
@@ -756,8 +757,8 @@ int swarm_container_id(const char *mountinfo, size_t mountinfo_len, const char *
 static int container_labels(const json_t *root, char *name, char *id, char *err,
 			    size_t err_len)
 {
-	const json_t *config, *labels;
-	const char *sname, *sid;
+	const json_t *config = NULL, *labels = NULL;
+	const char *sname = NULL, *sid = NULL;
 	char nbuf[SWARM_NAME_LEN], ibuf[SWARM_ID_LEN] = "";
 	int rc = need_kind(root, JSON_OBJECT, "container", err, err_len);
 
@@ -832,8 +833,8 @@ static int event_time(const json_t *root, int64_t *ns, char *err, size_t err_len
 static int event_relevant(const json_t *root, const char *service, const char *service_id,
 			  bool *relevant, char *err, size_t err_len)
 {
-	const json_t *actor, *attrs;
-	const char *type, *action, *actor_id, *name, *label;
+	const json_t *actor = NULL, *attrs = NULL;
+	const char *type = NULL, *action = NULL, *actor_id = NULL, *name = NULL, *label = NULL;
 	int rc = need_kind(root, JSON_OBJECT, "event", err, err_len);
 
 	*relevant = false;
