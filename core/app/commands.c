@@ -278,6 +278,11 @@ static int cmd_check(struct loaded *l)
 {
 	settings_print(l->settings, stdout);
 	printf("adapter: %s\n", l->ops->name);
+	/* The settings are valid (DESIGN: exit 0 or 2); an adapter that cannot answer here is
+	 * said, on stderr: `keepvip peers` is the command that fails on it. */
+	if (l->first == NULL)
+		fprintf(stderr, "keepvip: check: adapter %s does not answer: %s\n", l->ops->name,
+			l->fetch_err);
 	return 0;
 }
 
