@@ -45,5 +45,6 @@ print(c.get("address"), c.get("mac"), inst["counters"]["address_conflicts"] > 0)
 PY
 )
 lab_expect_eq "/status shows the conflict" "$VIP $mac3 True" "$status"
+ip -n "$ns3" addr del "$VIP/64" dev eth0
 lab_stop_all_clean $VIP 1 2
 lab_finish

@@ -39,10 +39,12 @@ n=$(grep -c . <<<"$times")
 # 3 of the burst, then refreshes at 2, 4, 6 s; the stop comes before a fourth at 8 s
 lab_expect_eq "host 1 sent 3 + 3 gratuitous ARPs" 6 "$n"
 mapfile -t t <<<"$times"
+# Tolerances: the machine may be busy (CI shares it); the default spacing is 1000 ms and the
+# default refresh 60 s, so these still tell the settings apart.
 within() { awk -v v="$1" -v want="$2" -v tol="$3" 'BEGIN { d = v - want; if (d < 0) d = -d; exit !(d <= tol) }'; }
-lab_expect "burst: the second 200 ms after the first (${t[1]:-none} ms)" within "${t[1]:-0}" 200 50
-lab_expect "burst: the third 400 ms after the first (${t[2]:-none} ms)" within "${t[2]:-0}" 400 50
-lab_expect "refresh: 2 s after the first (${t[3]:-none} ms)" within "${t[3]:-0}" 2000 100
-lab_expect "refresh: 4 s after the first (${t[4]:-none} ms)" within "${t[4]:-0}" 4000 100
-lab_expect "refresh: 6 s after the first (${t[5]:-none} ms)" within "${t[5]:-0}" 6000 100
+lab_expect "burst: the second 200 ms after the first (${t[1]:-none} ms)" within "${t[1]:-0}" 200 100
+lab_expect "burst: the third 400 ms after the first (${t[2]:-none} ms)" within "${t[2]:-0}" 400 100
+lab_expect "refresh: 2 s after the first (${t[3]:-none} ms)" within "${t[3]:-0}" 2000 150
+lab_expect "refresh: 4 s after the first (${t[4]:-none} ms)" within "${t[4]:-0}" 4000 150
+lab_expect "refresh: 6 s after the first (${t[5]:-none} ms)" within "${t[5]:-0}" 6000 150
 lab_finish
