@@ -159,6 +159,7 @@ static int open_iface(struct daemon *d, const char *name, struct iface **out, ch
 	memcpy(ifc->mac, info.mac, 6);
 	ifc->sock4.fd = ifc->sock6.fd = -1;
 	announcer_init(&ifc->announcer, ifc->ifindex, ifc->mac);
+	addr_prober_init(&ifc->prober, ifc->ifindex, ifc->mac);
 	log_ratelimit_init(&ifc->reject_log, 10000000u, 5);
 	*out = ifc;
 	return 0;
@@ -613,6 +614,7 @@ static void daemon_cleanup(struct daemon *d)
 		vrrp_sock_close(&d->ifaces[i].sock4);
 		vrrp_sock_close(&d->ifaces[i].sock6);
 		announcer_close(&d->ifaces[i].announcer);
+		iface_prober_close(&d->ifaces[i]);
 	}
 	nl_ctx_close(d->nl);
 	loop_free(d->loop);

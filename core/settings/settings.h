@@ -31,6 +31,17 @@
 
 enum vrrp_mode { VRRP_MODE_AUTO = 0, VRRP_MODE_UNICAST, VRRP_MODE_MULTICAST };
 
+/* What another holder of a VIP (an address conflict) makes us do. */
+enum conflict_action {
+	CONFLICT_WARN = 0, /* log, count, show; take the VIP all the same */
+	CONFLICT_REFUSE,   /* also: do not become master while the conflict lasts */
+};
+
+#define SETTINGS_DEFAULT_GARP_REPEAT 5        /* the first announce and 4 repeats */
+#define SETTINGS_DEFAULT_GARP_DELAY_MS 1000   /* one second apart */
+#define SETTINGS_DEFAULT_GARP_REFRESH_S 60
+#define SETTINGS_DEFAULT_CONFLICT_CHECK_S 60
+
 struct vip {
 	struct ip_addr addr;
 	uint8_t prefix;             /* explicit, or KEEPVIP_PREFIX, or 32 / 128 */
@@ -57,6 +68,16 @@ struct instance_settings {
 	struct check_settings checks[SETTINGS_MAX_CHECKS];
 	size_t n_checks;
 	char notify[SETTINGS_TEXT_LEN];/* "" = none */
+	/* Gratuitous ARP / unsolicited NA on becoming master (keepalived's garp_master_repeat,
+	 * garp_master_delay): garp_repeat of them in all, garp_delay_ms apart; then one every
+	 * garp_refresh_s while master (garp_master_refresh), 0 = none. */
+	uint32_t garp_repeat;          /* 1..100, default 5 */
+	uint32_t garp_delay_ms;        /* 0..60000, default 1000 */
+	uint32_t garp_refresh_s;       /* 0..86400, default 60 */
+	/* Probes for another holder of the VIPs (RFC 5227 ARP probe, RFC 4862 DAD-style NS):
+	 * at start and every conflict_check_s while master; 0 = no check at all. */
+	uint32_t conflict_check_s;     /* 0..86400, default 60 */
+	enum conflict_action conflict_action; /* default warn */
 };
 
 /* An adapter's setting (setting_keys.h), checked by its kind; read with settings_get. */

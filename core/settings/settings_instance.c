@@ -20,6 +20,9 @@
 #define MAX_CHECK_MS 3600000u
 #define MAX_RISE_FALL 1000u
 #define MAX_CHECK_WEIGHT 253u  /* priority 254 - 253 = 1, the lowest a backup can have */
+#define MAX_GARP_REPEAT 100u
+#define MAX_GARP_DELAY_MS 60000u
+#define MAX_PERIOD_S 86400u    /* garp_refresh_s, conflict_check_s: a day */
 
 static bool addr_is_unspecified(const struct ip_addr *addr)
 {
@@ -399,6 +402,33 @@ static int resolve_checks(struct errbuf *e, const struct raw_instance *ri,
 	return 0;
 }
 
+/* The announce burst and refresh (keepalived's garp_master_*), and the address-conflict
+ * probes. */
+static int resolve_guards(struct errbuf *e, const struct raw_instance *ri,
+			  struct instance_settings *inst)
+{
+	int action = CONFLICT_WARN;
+	int rc = settings_resolve_uint(e, &ri->values[SK_GARP_REPEAT], 1, MAX_GARP_REPEAT,
+				       SETTINGS_DEFAULT_GARP_REPEAT, &inst->garp_repeat);
+	if (rc == 0)
+		rc = settings_resolve_uint(e, &ri->values[SK_GARP_DELAY_MS], 0, MAX_GARP_DELAY_MS,
+					   SETTINGS_DEFAULT_GARP_DELAY_MS, &inst->garp_delay_ms);
+	if (rc == 0)
+		rc = settings_resolve_uint(e, &ri->values[SK_GARP_REFRESH_S], 0, MAX_PERIOD_S,
+					   SETTINGS_DEFAULT_GARP_REFRESH_S, &inst->garp_refresh_s);
+	if (rc == 0)
+		rc = settings_resolve_uint(e, &ri->values[SK_CONFLICT_CHECK_S], 0, MAX_PERIOD_S,
+					   SETTINGS_DEFAULT_CONFLICT_CHECK_S,
+					   &inst->conflict_check_s);
+	if (rc == 0)
+		rc = settings_resolve_choice(e, &ri->values[SK_CONFLICT_ACTION],
+					     settings_conflict_action_names,
+					     COUNT_OF(settings_conflict_action_names),
+					     "warn or refuse", CONFLICT_WARN, &action);
+	inst->conflict_action = (enum conflict_action)action;
+	return rc;
+}
+
 int settings_resolve_instance(struct errbuf *e, const struct raw_instance *ri,
 			      struct instance_settings *inst)
 {
@@ -436,6 +466,8 @@ int settings_resolve_instance(struct errbuf *e, const struct raw_instance *ri,
 					   sizeof(inst->notify));
 	if (rc == 0)
 		rc = resolve_name(e, ri, inst);
+	if (rc == 0)
+		rc = resolve_guards(e, ri, inst);
 	return rc;
 }
 

@@ -107,6 +107,10 @@ static void print_instance(FILE *out, const struct instance_settings *inst)
 	for (size_t i = 0; i < inst->n_checks; i++)
 		print_check(out, &inst->checks[i]);
 	print_text(out, "    ", "notify", inst->notify, MASK_NONE);
+	fprintf(out, "    garp_repeat: %u\n    garp_delay_ms: %u\n    garp_refresh_s: %u\n",
+		inst->garp_repeat, inst->garp_delay_ms, inst->garp_refresh_s);
+	fprintf(out, "    conflict_check_s: %u\n    conflict_action: %s\n", inst->conflict_check_s,
+		settings_conflict_action_names[inst->conflict_action]);
 }
 
 /* An adapter setting: a number bare, other kinds quoted; "" when not given. */

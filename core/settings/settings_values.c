@@ -14,6 +14,10 @@ const char *const settings_mode_names[3] = {
 	[VRRP_MODE_UNICAST] = "unicast",
 	[VRRP_MODE_MULTICAST] = "multicast",
 };
+const char *const settings_conflict_action_names[2] = {
+	[CONFLICT_WARN] = "warn",
+	[CONFLICT_REFUSE] = "refuse",
+};
 const char *const settings_log_format_names[2] = {
 	[LOG_FORMAT_TEXT] = "text",
 	[LOG_FORMAT_JSON] = "json",

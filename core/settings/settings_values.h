@@ -16,6 +16,7 @@
 extern const char *const settings_mode_names[3];
 extern const char *const settings_log_format_names[2];
 extern const char *const settings_log_level_names[4];
+extern const char *const settings_conflict_action_names[2];
 
 /* A whole decimal number, surrounding blanks allowed; no sign, no hex. */
 bool settings_parse_number(const char *text, unsigned long long *out);

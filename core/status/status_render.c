@@ -176,14 +176,32 @@ static json_t *json_vrid_conflict(const struct vrid_conflict *c, int64_t now_uni
 			 "ago_ms", (json_int_t)(ago > 0 ? ago : 0));
 }
 
+/* Another host holding one of our VIPs (addr_conflict.h), or null. */
+static json_t *json_addr_conflict(const struct instance *inst, int64_t now_unix_ms)
+{
+	const struct addr_conflict *c = &inst->addr_conflict;
+	char mac[18];
+	if (!c->active)
+		return json_null();
+	int64_t ago = now_unix_ms - inst->addr_conflict_unix_ms;
+	return json_pack("{s:o, s:s, s:s, s:b, s:I}",
+			 "address", json_addr(&c->vip),
+			 "mac", addr_conflict_mac_str(c->mac, mac),
+			 "action", inst->cfg->conflict_action == CONFLICT_REFUSE ? "refuse" : "warn",
+			 "refusing", inst->fsm.held,
+			 "ago_ms", (json_int_t)(ago > 0 ? ago : 0));
+}
+
 static json_t *json_counters(const struct instance_counters *c)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
 			 "adverts_sent", (json_int_t)c->adverts_sent,
 			 "adverts_received", (json_int_t)c->adverts_received,
 			 "send_errors", (json_int_t)c->send_errors,
 			 "transitions", (json_int_t)c->transitions,
 			 "announces_sent", (json_int_t)c->announces_sent,
+			 "conflict_probes_sent", (json_int_t)c->conflict_probes_sent,
+			 "address_conflicts", (json_int_t)c->address_conflicts,
 			 "rejects", json_rejects(c->rejects));
 }
 
@@ -205,7 +223,8 @@ static json_t *json_instance(const struct instance *inst, int64_t now_unix_ms)
 				"priority",
 				"configured", (int)inst->cfg->priority,
 				"effective", (int)inst->fsm.cfg.priority);
-	json_t *more = json_pack("{s:o, s:b, s:i, s:o, s:o, s:b, s:b, s:i, s:o, s:o, s:o, s:o}",
+	json_t *more = json_pack("{s:o, s:b, s:i, s:o, s:o, s:b, s:b, s:i, s:o, s:o, s:o, s:o, "
+				 "s:o}",
 				 "master", json_addr(master),
 				 "master_is_self", master_is_self,
 				 "master_priority", (int)master_priority,
@@ -216,6 +235,7 @@ static json_t *json_instance(const struct instance *inst, int64_t now_unix_ms)
 				 "check_penalty", (int)inst->check_penalty,
 				 "last_transition", json_last_transition(inst, now_unix_ms),
 				 "vrid_conflict", json_vrid_conflict(&inst->vrid_conflict, now_unix_ms),
+				 "address_conflict", json_addr_conflict(inst, now_unix_ms),
 				 "checks", json_checks(inst),
 				 "counters", json_counters(&inst->counters));
 	if (obj == NULL || more == NULL || json_object_update(obj, more) < 0) {
@@ -387,6 +407,21 @@ static void put_vrid_conflict(FILE *out, const struct status_view *view)
 	}
 }
 
+static void put_addr_conflict(FILE *out, const struct status_view *view)
+{
+	put_header(out, "keepvip_address_conflict", "gauge",
+		   "1 while another host (a MAC neither ours nor a VRRP peer's) answers for one "
+		   "of this instance's VIPs, until a probe round finds nobody.");
+	for (size_t i = 0; i < view->n_instances; i++) {
+		const struct instance *inst = view->instances[i];
+		char vrid[4];
+		snprintf(vrid, sizeof(vrid), "%u", inst->cfg->vrid);
+		put_sample(out, "keepvip_address_conflict",
+			   LABELS({ "instance", inst->cfg->name }, { "vrid", vrid }),
+			   inst->addr_conflict.active ? 1 : 0);
+	}
+}
+
 /* The per-instance counters that carry only the instance label, one table row each. */
 enum instance_counter {
 	IC_TRANSITIONS,
@@ -394,6 +429,8 @@ enum instance_counter {
 	IC_ADVERTS_RECEIVED,
 	IC_ANNOUNCES,
 	IC_SEND_ERRORS,
+	IC_CONFLICT_PROBES,
+	IC_ADDRESS_CONFLICTS,
 	IC__COUNT
 };
 
@@ -415,6 +452,12 @@ static const struct {
 	[IC_SEND_ERRORS] = { "keepvip_send_errors_total",
 			     "VRRP advertisements that could not be sent.",
 			     offsetof(struct instance_counters, send_errors) },
+	[IC_CONFLICT_PROBES] = { "keepvip_conflict_probes_total",
+				 "ARP probes and duplicate-address neighbour solicitations sent.",
+				 offsetof(struct instance_counters, conflict_probes_sent) },
+	[IC_ADDRESS_CONFLICTS] = { "keepvip_address_conflicts_total",
+				   "Answers for our VIPs from a host neither us nor a VRRP peer.",
+				   offsetof(struct instance_counters, address_conflicts) },
 };
 
 static uint64_t counter_value(const struct instance_counters *c, enum instance_counter which)
@@ -551,6 +594,7 @@ char *status_render_metrics(const struct status_view *view, size_t *len)
 	put_instance_state(out, view);
 	put_priority(out, view);
 	put_vrid_conflict(out, view);
+	put_addr_conflict(out, view);
 	put_instance_counters(out, view);
 	put_rejects(out, view);
 	put_checks(out, view);

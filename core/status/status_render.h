@@ -16,10 +16,14 @@
  *                   "last_transition": {"from", "to", "unix_ms", "ago_ms", "reason"} or null,
  *                   "vrid_conflict": {"from", "priority", "count", "addresses", "ago_ms"} or
  *                                    null (another VRRP group on our VRID, vrid_conflict.h),
+ *                   "address_conflict": {"address", "mac", "action" ("warn"|"refuse"),
+ *                                        "refusing", "ago_ms"} or null (another host holds
+ *                                        one of our VIPs, addr_conflict.h),
  *                   "checks": [{"kind", "label", "healthy", "running", "runs", "failures",
  *                               "last_error", "last_duration_ms"}],
  *                   "counters": {"adverts_sent", "adverts_received", "send_errors",
- *                                "transitions", "announces_sent",
+ *                                "transitions", "announces_sent", "conflict_probes_sent",
+ *                                "address_conflicts",
  *                                "rejects": {REASON: N, ...}}}]}
  * REASON is vrrp_reject_name(); every reason appears, zeros included.
  *

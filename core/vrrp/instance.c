@@ -2,6 +2,7 @@
 #include "instance.h"
 
 #include "check_runner.h"
+#include "instance_guard.h"
 #include "netlink.h"
 #include "notify.h"
 
@@ -11,8 +12,6 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#define ANNOUNCE_REPEATS 4            /* after the first one, RFC 5798 §6.4.1 "broadcast" */
-#define ANNOUNCE_SPACING_US 1000000u  /* one second apart, as keepalived's garp repeat */
 #define REJECT_LOG_INTERVAL_US 10000000u
 #define REJECT_LOG_BURST 5
 
@@ -150,6 +149,7 @@ int instance_init(struct instance *inst, const struct instance_settings *cfg,
 	inst->nl = nl;
 	loop_timer_init(&inst->fsm_timer, on_fsm_timer, inst);
 	loop_timer_init(&inst->announce_timer, on_announce_timer, inst);
+	guard_init(inst);
 	log_ratelimit_init(&inst->reject_log, REJECT_LOG_INTERVAL_US, REJECT_LOG_BURST);
 	vrid_conflict_init(&inst->vrid_conflict, loop, cfg->name);
 	if (cfg->peers_set)
@@ -268,14 +268,22 @@ static void on_announce_timer(struct loop *loop, void *arg)
 		return;
 	announce_all(inst);
 	if (--inst->announces_left > 0)
-		loop_timer_arm(loop, &inst->announce_timer, loop_now_us() + ANNOUNCE_SPACING_US);
+		loop_timer_arm(loop, &inst->announce_timer,
+			       loop_now_us() + (uint64_t)inst->cfg->garp_delay_ms * 1000u);
 }
 
+/* RFC 5798 §6.4.1 / §6.4.2 "broadcast a gratuitous ARP request" (or send an unsolicited NA):
+ * the first at once, then garp_repeat - 1 more, garp_delay_ms apart (keepalived's
+ * garp_master_repeat and garp_master_delay). */
 static void start_announcing(struct instance *inst)
 {
 	announce_all(inst);
-	inst->announces_left = ANNOUNCE_REPEATS;
-	loop_timer_arm(inst->loop, &inst->announce_timer, loop_now_us() + ANNOUNCE_SPACING_US);
+	inst->announces_left = inst->cfg->garp_repeat > 0 ? inst->cfg->garp_repeat - 1 : 0;
+	if (inst->announces_left > 0)
+		loop_timer_arm(inst->loop, &inst->announce_timer,
+			       loop_now_us() + (uint64_t)inst->cfg->garp_delay_ms * 1000u);
+	else
+		loop_timer_cancel(inst->loop, &inst->announce_timer);
 }
 
 static int64_t unix_ms(void)
@@ -301,7 +309,7 @@ static void record_transition(struct instance *inst, const struct vrrp_actions *
 }
 
 /* Runs the actions in the order vrrp_fsm.h gives, then re-arms the state machine's timer. */
-static void execute(struct instance *inst, const struct vrrp_actions *act, uint64_t now)
+void instance_execute(struct instance *inst, const struct vrrp_actions *act, uint64_t now)
 {
 	if (act->flags & VRRP_ACT_REMOVE_VIPS)
 		change_vips(inst, false);
@@ -323,6 +331,7 @@ static void execute(struct instance *inst, const struct vrrp_actions *act, uint6
 		loop_timer_cancel(inst->loop, &inst->fsm_timer);
 	else
 		loop_timer_arm(inst->loop, &inst->fsm_timer, deadline);
+	guard_after_actions(inst, act);
 }
 
 static void run_event(struct instance *inst, const struct vrrp_event *ev)
@@ -330,7 +339,7 @@ static void run_event(struct instance *inst, const struct vrrp_event *ev)
 	struct vrrp_actions act;
 	uint64_t now = loop_now_us();
 	vrrp_fsm_handle(&inst->fsm, ev, now, &act);
-	execute(inst, &act, now);
+	instance_execute(inst, &act, now);
 }
 
 static void on_fsm_timer(struct loop *loop, void *arg)
@@ -358,6 +367,7 @@ int instance_start(struct instance *inst)
 	}
 	struct vrrp_event ev = { .kind = VRRP_EV_STARTUP };
 	run_event(inst, &ev);
+	guard_start(inst);
 	if (inst->cfg->n_checks > 0) {
 		int rc = check_runner_new(inst->loop, inst->cfg->checks, inst->cfg->n_checks,
 					  inst->cfg->name, on_checks_changed, inst, &inst->checks);
@@ -542,6 +552,7 @@ void instance_reconfigure(struct instance *inst, const struct instance_settings 
 {
 	bool checks_changed = !same_checks(inst->cfg, next);
 	bool notify_changed = strcmp(inst->cfg->notify, next->notify) != 0;
+	const struct instance_settings *old = inst->cfg;
 	struct peer_set adapter_peers = inst->peers;
 	bool was_pinned = inst->cfg->peers_set;
 
@@ -579,6 +590,7 @@ void instance_reconfigure(struct instance *inst, const struct instance_settings 
 			log_error(inst->cfg->name, "checks could not start");
 	}
 	apply_health(inst, "settings reloaded");
+	guard_reconfigured(inst, old);
 }
 
 void instance_shutdown(struct instance *inst)
@@ -595,6 +607,7 @@ void instance_cleanup(struct instance *inst)
 		return;
 	loop_timer_cancel(inst->loop, &inst->fsm_timer);
 	loop_timer_cancel(inst->loop, &inst->announce_timer);
+	guard_cleanup(inst);
 	vrid_conflict_cleanup(&inst->vrid_conflict);
 	check_runner_free(inst->checks);
 	inst->checks = NULL;

@@ -5,6 +5,8 @@
 #ifndef KEEPVIP_INSTANCE_H
 #define KEEPVIP_INSTANCE_H
 
+#include "addr_conflict.h"
+#include "addr_prober.h"
 #include "announce.h"
 #include "log.h"
 #include "loop.h"
@@ -31,6 +33,9 @@ struct iface {
 	uint8_t mac[6];
 	struct vrrp_sock sock4, sock6;           /* fd -1 when that family is unused */
 	struct announcer announcer;
+	struct addr_prober prober;               /* address-conflict probes; opened by the first
+						  * instance that checks (instance_guard.c) */
+	struct loop *prober_loop;                /* where prober.fd is registered, or NULL */
 	struct instance *by_vrid[2][256];        /* [0] IPv4, [1] IPv6: demultiplexing */
 	uint64_t rejects[VRRP_REJECT__COUNT];    /* drops before an instance was known */
 	struct log_ratelimit reject_log;
@@ -42,6 +47,8 @@ struct instance_counters {
 	uint64_t send_errors;
 	uint64_t transitions;
 	uint64_t announces_sent;     /* gratuitous ARPs + unsolicited NAs */
+	uint64_t conflict_probes_sent; /* ARP probes + DAD-style NSs */
+	uint64_t address_conflicts;  /* claims of our VIPs by another host (addr_conflict.h) */
 	uint64_t rejects[VRRP_REJECT__COUNT];
 };
 
@@ -75,6 +82,13 @@ struct instance {
 	struct instance_counters counters;
 	struct log_ratelimit reject_log;
 	struct vrid_conflict vrid_conflict; /* another VRRP group's adverts on our VRID */
+	/* instance_guard.c: the announce refresh and the address-conflict probes */
+	struct loop_timer refresh_timer;  /* one announce every garp_refresh_s while master */
+	struct loop_timer probe_timer;    /* a probe round every conflict_check_s */
+	struct loop_timer settle_timer;   /* claims judged one Master_Down_Interval later */
+	struct addr_conflict addr_conflict;
+	int64_t addr_conflict_unix_ms;    /* wall clock of the last conflicting verdict */
+	struct log_ratelimit conflict_log;
 };
 
 /* Sets up inst for cfg on iface (source addresses, group membership, notify); nothing is
@@ -133,6 +147,13 @@ void instance_shutdown(struct instance *inst);
 
 /* Frees nothing it does not own; cancels timers. Accepts NULL. */
 void instance_cleanup(struct instance *inst);
+
+/* A frame the interface's prober heard (instance_guard.c): claims go to the instances
+ * holding that VIP, VRRP senders' MACs to the instance of that VRID. */
+void iface_prober_frame(struct iface *ifc, const struct probe_rx *rx);
+
+/* Unregisters and closes the interface's prober. Accepts one never opened. */
+void iface_prober_close(struct iface *ifc);
 
 /* True when adverts go to unicast peers (mode unicast, or auto with a peer known). */
 bool instance_unicast(const struct instance *inst);

@@ -11,7 +11,7 @@
  * tests/unit/test_reload_plan.c, whose positional initializer stops compiling); then update
  * this size. Checked where the layout is known (LP64: x86_64, aarch64). */
 #if defined(__x86_64__) || defined(__aarch64__)
-static_assert(sizeof(struct instance_settings) == 7016,
+static_assert(sizeof(struct instance_settings) == 7040,
 	      "struct instance_settings changed: give the new field its reload plan");
 #endif
 
@@ -46,6 +46,27 @@ static bool priority_differs(cfg_t *a, cfg_t *b) { return a->priority != b->prio
 static bool advert_differs(cfg_t *a, cfg_t *b) { return a->advert_ms != b->advert_ms; }
 static bool preempt_differs(cfg_t *a, cfg_t *b) { return a->preempt != b->preempt; }
 static bool notify_differs(cfg_t *a, cfg_t *b) { return strcmp(a->notify, b->notify) != 0; }
+static bool garp_repeat_differs(cfg_t *a, cfg_t *b) { return a->garp_repeat != b->garp_repeat; }
+
+static bool garp_delay_differs(cfg_t *a, cfg_t *b)
+{
+	return a->garp_delay_ms != b->garp_delay_ms;
+}
+
+static bool garp_refresh_differs(cfg_t *a, cfg_t *b)
+{
+	return a->garp_refresh_s != b->garp_refresh_s;
+}
+
+static bool conflict_check_differs(cfg_t *a, cfg_t *b)
+{
+	return a->conflict_check_s != b->conflict_check_s;
+}
+
+static bool conflict_action_differs(cfg_t *a, cfg_t *b)
+{
+	return a->conflict_action != b->conflict_action;
+}
 
 static bool interface_differs(cfg_t *a, cfg_t *b)
 {
@@ -110,6 +131,11 @@ static const struct field_rule FIELDS[] = {
 	{ "mode", RELOAD_REJOIN, mode_differs },
 	{ "checks", RELOAD_IN_PLACE, checks_differ },       /* checks, n_checks: new runner */
 	{ "notify", RELOAD_IN_PLACE, notify_differs },
+	{ "garp_repeat", RELOAD_IN_PLACE, garp_repeat_differs },       /* the next burst */
+	{ "garp_delay_ms", RELOAD_IN_PLACE, garp_delay_differs },      /* the next burst */
+	{ "garp_refresh_s", RELOAD_IN_PLACE, garp_refresh_differs },   /* timer re-armed */
+	{ "conflict_check_s", RELOAD_IN_PLACE, conflict_check_differs }, /* timer re-armed */
+	{ "conflict_action", RELOAD_IN_PLACE, conflict_action_differs }, /* judged at once */
 };
 
 enum reload_plan reload_plan(cfg_t *running, cfg_t *next)

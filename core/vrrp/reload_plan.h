@@ -6,7 +6,8 @@
  *
  *   RELOAD_SAME      nothing changed.
  *   RELOAD_IN_PLACE  priority, advert interval, preempt, preempt delay, checks, notify, the
- *                    pinned peer list (pinned before and after), whether the VRID was derived:
+ *                    pinned peer list (pinned before and after), whether the VRID was derived,
+ *                    the announce burst and refresh, the address-conflict check and action:
  *                    applied live, the state does not change, the next advert carries the new
  *                    values (no VIP blip).
  *   RELOAD_REJOIN    the mode (auto, unicast, multicast), the peers pinned or from the

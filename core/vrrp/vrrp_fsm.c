@@ -200,6 +200,12 @@ static void backup_timer(struct vrrp_fsm *fsm, const struct vrrp_event *ev, uint
 	(void)ev;
 	if (!deadline_reached(fsm->master_down_timer_us, now_us))
 		return;
+	if (fsm->held) {
+		/* Held back (the caller said why when it set the hold): stay Backup and look
+		 * again one Master_Down_Interval later. */
+		fsm->master_down_timer_us = now_us + vrrp_fsm_master_down_interval_us(fsm);
+		return;
+	}
 	ip_addr_str(&fsm->master_addr, addr);
 	if (fsm->master_addr.family && fsm->master_priority == VRRP_PRIO_STOP)
 		fsm_change_state(fsm, VRRP_STATE_MASTER, now_us, out,
@@ -326,6 +332,27 @@ static void master_advert(struct vrrp_fsm *fsm, const struct vrrp_event *ev, uin
 	remember_master(fsm, ev);
 }
 
+/* A held master gives its VIPs up and tells the backups at once (priority 0, as on
+ * Shutdown), so that one that is not held takes over after Skew_Time. */
+static void master_hold(struct vrrp_fsm *fsm, const struct vrrp_event *ev, uint64_t now_us,
+			struct vrrp_actions *out)
+{
+	fsm->held = ev->hold;
+	if (!ev->hold)
+		return;
+	out->flags |= VRRP_ACT_SEND_STOP_ADVERT;
+	fsm_change_state(fsm, VRRP_STATE_BACKUP, now_us, out, "held back: %s",
+			 ev->reason ? ev->reason : "unspecified");
+}
+
+static void any_hold(struct vrrp_fsm *fsm, const struct vrrp_event *ev, uint64_t now_us,
+		     struct vrrp_actions *out)
+{
+	(void)now_us;
+	(void)out;
+	fsm->held = ev->hold;
+}
+
 /* ---- Fault ---- */
 
 static void fault_shutdown(struct vrrp_fsm *fsm, const struct vrrp_event *ev, uint64_t now_us,
@@ -355,6 +382,7 @@ static state_handler *const handlers[VRRP_STATE__COUNT][VRRP_EV__COUNT] = {
 		[VRRP_EV_STARTUP] = init_startup,
 		[VRRP_EV_FAULT] = any_fault,
 		[VRRP_EV_PRIORITY] = any_priority,
+		[VRRP_EV_HOLD] = any_hold,
 	},
 	[VRRP_STATE_BACKUP] = {
 		[VRRP_EV_SHUTDOWN] = backup_shutdown,
@@ -362,6 +390,7 @@ static state_handler *const handlers[VRRP_STATE__COUNT][VRRP_EV__COUNT] = {
 		[VRRP_EV_ADVERT] = backup_advert,
 		[VRRP_EV_FAULT] = any_fault,
 		[VRRP_EV_PRIORITY] = any_priority,
+		[VRRP_EV_HOLD] = any_hold,
 	},
 	[VRRP_STATE_MASTER] = {
 		[VRRP_EV_SHUTDOWN] = master_shutdown,
@@ -369,11 +398,13 @@ static state_handler *const handlers[VRRP_STATE__COUNT][VRRP_EV__COUNT] = {
 		[VRRP_EV_ADVERT] = master_advert,
 		[VRRP_EV_FAULT] = master_fault,
 		[VRRP_EV_PRIORITY] = any_priority,
+		[VRRP_EV_HOLD] = master_hold,
 	},
 	[VRRP_STATE_FAULT] = {
 		[VRRP_EV_SHUTDOWN] = fault_shutdown,
 		[VRRP_EV_FAULT_CLEAR] = fault_clear,
 		[VRRP_EV_PRIORITY] = any_priority,
+		[VRRP_EV_HOLD] = any_hold,
 	},
 };
 

@@ -51,6 +51,9 @@ enum vrrp_event_kind {
 	VRRP_EV_FAULT,       /* a check failed or the interface went down */
 	VRRP_EV_FAULT_CLEAR, /* back to health: Backup and a normal election */
 	VRRP_EV_PRIORITY,    /* effective priority changed (check weight); 0 is taken as 1 */
+	VRRP_EV_HOLD,        /* hold set or cleared: while held (an address conflict in refuse
+			      * mode) a Backup does not become Master when Master_Down_Timer
+			      * fires (it re-arms it), and a Master steps down to Backup */
 	VRRP_EV__COUNT
 };
 
@@ -62,7 +65,9 @@ struct vrrp_event {
 	struct ip_addr adv_src;        /* sender's primary address (IP source) */
 	/* VRRP_EV_PRIORITY */
 	uint8_t new_priority;
-	/* VRRP_EV_FAULT: short reason for the log, e.g. "interface eth0 down" */
+	/* VRRP_EV_HOLD */
+	bool hold;
+	/* VRRP_EV_FAULT, VRRP_EV_HOLD: short reason for the log, e.g. "interface eth0 down" */
 	const char *reason;
 };
 
@@ -94,6 +99,7 @@ struct vrrp_fsm {
 	uint8_t master_priority;           /* its priority */
 	uint64_t master_seen_at_us;        /* last reset of Master_Down_Timer by an advert or by
 					    * entering Backup: "no advert for N ms" in the log */
+	bool held;                         /* VRRP_EV_HOLD: do not become Master */
 };
 
 /* Sets up an fsm in Initialize. cfg is copied. */

@@ -38,6 +38,11 @@ static const struct instance_settings BASE = {
 	{ { 0 } },               /* checks (set in base()) */
 	1,                       /* n_checks */
 	"/bin/notify.sh",        /* notify */
+	5,                       /* garp_repeat */
+	1000,                    /* garp_delay_ms */
+	60,                      /* garp_refresh_s */
+	60,                      /* conflict_check_s */
+	CONFLICT_WARN,           /* conflict_action */
 };
 
 static void parse(const char *text, struct ip_addr *out)
@@ -109,6 +114,14 @@ static void m_check_weight(struct instance_settings *s) { s->checks[0].weight = 
 static void m_n_checks(struct instance_settings *s) { s->n_checks = 0; }
 static void m_notify(struct instance_settings *s) { strcpy(s->notify, "/bin/other.sh"); }
 static void m_no_notify(struct instance_settings *s) { s->notify[0] = '\0'; }
+static void m_garp_repeat(struct instance_settings *s) { s->garp_repeat = 3; }
+static void m_garp_delay(struct instance_settings *s) { s->garp_delay_ms = 200; }
+static void m_garp_refresh(struct instance_settings *s) { s->garp_refresh_s = 0; }
+static void m_conflict_check(struct instance_settings *s) { s->conflict_check_s = 10; }
+static void m_conflict_refuse(struct instance_settings *s)
+{
+	s->conflict_action = CONFLICT_REFUSE;
+}
 
 struct field_case {
 	const char *what;
@@ -148,6 +161,11 @@ static const struct field_case FIELD_CASES[] = {
 	{ "n_checks", m_n_checks, RELOAD_IN_PLACE, "checks" },
 	{ "notify", m_notify, RELOAD_IN_PLACE, "notify" },
 	{ "notify removed", m_no_notify, RELOAD_IN_PLACE, "notify" },
+	{ "garp_repeat", m_garp_repeat, RELOAD_IN_PLACE, "garp_repeat" },
+	{ "garp_delay_ms", m_garp_delay, RELOAD_IN_PLACE, "garp_delay_ms" },
+	{ "garp_refresh_s", m_garp_refresh, RELOAD_IN_PLACE, "garp_refresh_s" },
+	{ "conflict_check_s", m_conflict_check, RELOAD_IN_PLACE, "conflict_check_s" },
+	{ "conflict_action", m_conflict_refuse, RELOAD_IN_PLACE, "conflict_action" },
 };
 
 /* Flipping one field, either way (running -> next and back), gives its plan, never "same". */

@@ -173,6 +173,11 @@ static void test_defaults(void **state)
 	assert_int_equal(i->mode, VRRP_MODE_AUTO);
 	assert_int_equal(i->n_checks, 0);
 	assert_string_equal(i->notify, "");
+	assert_int_equal(i->garp_repeat, 5);
+	assert_int_equal(i->garp_delay_ms, 1000);
+	assert_int_equal(i->garp_refresh_s, 60);
+	assert_int_equal(i->conflict_check_s, 60);
+	assert_int_equal(i->conflict_action, CONFLICT_WARN);
 	assert_string_equal(S->orchestrator, "auto");
 	assert_string_equal(S->status_addr, "127.0.0.1:9650");
 	assert_int_equal(S->log_format, LOG_FORMAT_TEXT);
@@ -725,11 +730,49 @@ static void test_range_errors(void **state)
 		  "digits, '_', '-' or '.'" },
 		{ "KEEPVIP_PREEMPT_DELAY_MS", "3600001",
 		  "env KEEPVIP_PREEMPT_DELAY_MS: \"3600001\" is not between 0 and 3600000" },
+		{ "KEEPVIP_GARP_REPEAT", "0",
+		  "env KEEPVIP_GARP_REPEAT: \"0\" is not between 1 and 100" },
+		{ "KEEPVIP_GARP_REPEAT", "101",
+		  "env KEEPVIP_GARP_REPEAT: \"101\" is not between 1 and 100" },
+		{ "KEEPVIP_GARP_DELAY_MS", "60001",
+		  "env KEEPVIP_GARP_DELAY_MS: \"60001\" is not between 0 and 60000" },
+		{ "KEEPVIP_GARP_REFRESH_S", "86401",
+		  "env KEEPVIP_GARP_REFRESH_S: \"86401\" is not between 0 and 86400" },
+		{ "KEEPVIP_CONFLICT_CHECK_S", "-1",
+		  "env KEEPVIP_CONFLICT_CHECK_S: \"-1\" is not between 0 and 86400" },
+		{ "KEEPVIP_CONFLICT_ACTION", "block",
+		  "env KEEPVIP_CONFLICT_ACTION: \"block\" is not warn or refuse" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		LOAD_FAILS(load_env(KV({ "KEEPVIP_VIPS", "10.0.0.1" },
 				       { cases[i].name, cases[i].value })),
 			   cases[i].message);
+}
+
+/* The announce and conflict settings from YAML (named by their YAML keys, place in errors)
+ * and from env, which outranks the file. */
+static void test_guard_settings(void **state)
+{
+	(void)state;
+	const char *yaml = "vips: 10.0.0.100\n"
+			   "garp_repeat: 3\n"
+			   "garp_delay_ms: 200\n"
+			   "garp_refresh_s: 0\n"
+			   "conflict_check_s: 5\n"
+			   "conflict_action: refuse\n";
+	LOAD_OK(load_yaml(yaml));
+	const struct instance_settings *i = &S->instances[0];
+	assert_int_equal(i->garp_repeat, 3);
+	assert_int_equal(i->garp_delay_ms, 200);
+	assert_int_equal(i->garp_refresh_s, 0);
+	assert_int_equal(i->conflict_check_s, 5);
+	assert_int_equal(i->conflict_action, CONFLICT_REFUSE);
+	LOAD_OK(load4(NULL, KV({ "KEEPVIP_GARP_REPEAT", "7" }, { "KEEPVIP_CONFLICT_ACTION", "Warn" }),
+		      yaml, NULL));
+	assert_int_equal(S->instances[0].garp_repeat, 7);
+	assert_int_equal(S->instances[0].conflict_action, CONFLICT_WARN);
+	LOAD_FAILS(load_yaml("vips: 10.0.0.100\ngarp_delay_ms: 70000\n"),
+		   YAML_PATH ":2:16: garp_delay_ms: must be between 0 and 60000");
 }
 
 static void test_check_tuning_errors(void **state)
@@ -1122,6 +1165,7 @@ int main(void)
 		cmocka_unit_test(test_bad_peers),
 		cmocka_unit_test(test_range_errors),
 		cmocka_unit_test(test_check_tuning_errors),
+		cmocka_unit_test(test_guard_settings),
 		cmocka_unit_test(test_checks_precedence),
 		cmocka_unit_test(test_status_addr_forms),
 		cmocka_unit_test(test_instances_apart),

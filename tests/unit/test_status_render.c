@@ -122,6 +122,15 @@ static void fill_backup(struct instance *inst, struct instance_settings *cfg, st
 	set_addr(&inst->vrid_conflict.claims[0], "10.0.0.200");
 	set_addr(&inst->vrid_conflict.claims[1], "10.0.0.201");
 	inst->vrid_conflict.last_unix_ms = NOW_MS - 2000;
+	/* another host answers for our VIP, 3 s ago, and we refuse to take it */
+	cfg->conflict_action = CONFLICT_REFUSE;
+	inst->fsm.held = true;
+	inst->addr_conflict.active = true;
+	set_addr(&inst->addr_conflict.vip, "10.0.0.100");
+	memcpy(inst->addr_conflict.mac, (uint8_t[6]){ 0x02, 0xab, 0, 0, 0, 0x99 }, 6);
+	inst->addr_conflict_unix_ms = NOW_MS - 3000;
+	inst->counters.address_conflicts = 4;
+	inst->counters.conflict_probes_sent = 9;
 }
 
 /* A name with every character the exposition format escapes, and a reason that is not
@@ -316,6 +325,16 @@ static void test_json_backup_and_odd_instances(void **state)
 	assert_int_equal(json_array_size(claimed), 2);
 	assert_string_equal(json_string_value(json_array_get(claimed, 1)), "10.0.0.201");
 	assert_true(json_is_null(json_object_get(instance_at(root, 0), "vrid_conflict")));
+	const json_t *held = json_object_get(backup, "address_conflict");
+	assert_json_str(held, "address", "10.0.0.100");
+	assert_json_str(held, "mac", "02:ab:00:00:00:99");
+	assert_json_str(held, "action", "refuse");
+	assert_true(json_is_true(json_object_get(held, "refusing")));
+	assert_json_int(held, "ago_ms", 3000);
+	assert_true(json_is_null(json_object_get(instance_at(root, 0), "address_conflict")));
+	const json_t *counters = json_object_get(backup, "counters");
+	assert_json_int(counters, "address_conflicts", 4);
+	assert_json_int(counters, "conflict_probes_sent", 9);
 	assert_json_str(backup, "mode", "multicast");
 	assert_json_str(backup, "master", "10.0.0.12");
 	assert_true(json_is_false(json_object_get(backup, "master_is_self")));
@@ -453,6 +472,10 @@ static void test_metrics_values(void **state)
 	assert_line(text, "keepvip_check_failures_total{instance=\"VI_51\",check=\"tcp:1\"} 5");
 	assert_line(text, "keepvip_vrid_conflict{instance=\"VI_51\",vrid=\"51\"} 0");
 	assert_line(text, "keepvip_vrid_conflict{instance=\"VI_52\",vrid=\"52\"} 1");
+	assert_line(text, "keepvip_address_conflict{instance=\"VI_51\",vrid=\"51\"} 0");
+	assert_line(text, "keepvip_address_conflict{instance=\"VI_52\",vrid=\"52\"} 1");
+	assert_line(text, "keepvip_address_conflicts_total{instance=\"VI_52\"} 4");
+	assert_line(text, "keepvip_conflict_probes_total{instance=\"VI_52\"} 9");
 	assert_line(text, "keepvip_adapter_updates_total{adapter=\"static\"} 3");
 	assert_line(text, "keepvip_adapter_errors_total{adapter=\"static\"} 1");
 	/* quote, backslash and line feed escaped */

@@ -652,6 +652,70 @@ static void test_reconfigure_v3_backup_keeps_learnt_interval(void **state)
 	assert_int_equal(r.fsm.cfg.advert_interval_us, 200 * MS);
 }
 
+/* ---- hold (an address conflict in refuse mode) ---- */
+
+static void send_hold(struct rig *r, bool hold)
+{
+	struct vrrp_event ev = { .kind = VRRP_EV_HOLD, .hold = hold, .reason = "conflict" };
+
+	vrrp_fsm_handle(&r->fsm, &ev, r->now, &r->act);
+}
+
+/* A held backup stays Backup when Master_Down_Timer fires and looks again one
+ * Master_Down_Interval later; once the hold is gone it takes over at that next expiry. */
+static void test_held_backup_does_not_take_over(void **state)
+{
+	(void)state;
+	struct rig r;
+	start_backup(&r, 100, true);
+	uint64_t mdi = vrrp_fsm_master_down_interval_us(&r.fsm);
+	send_hold(&r, true);
+	assert_int_equal(r.act.flags, 0);
+	fire_at(&r, T0 + mdi);
+	assert_int_equal(r.fsm.state, VRRP_STATE_BACKUP);
+	assert_int_equal(r.act.flags, 0);
+	assert_int_equal(vrrp_fsm_next_deadline(&r.fsm), T0 + 2 * mdi);
+	send_hold(&r, false);
+	assert_int_equal(r.fsm.state, VRRP_STATE_BACKUP);
+	fire_at(&r, T0 + 2 * mdi);
+	assert_transition(&r, VRRP_STATE_BACKUP, VRRP_STATE_MASTER);
+	assert_int_equal(r.act.flags & ANNOUNCE_MASTER, ANNOUNCE_MASTER);
+}
+
+/* A held master releases its VIPs, sends priority 0 and becomes Backup, with the reason. */
+static void test_held_master_steps_down(void **state)
+{
+	(void)state;
+	struct rig r;
+	start_master(&r);
+	r.now += 10 * MS;
+	send_hold(&r, true);
+	assert_transition(&r, VRRP_STATE_MASTER, VRRP_STATE_BACKUP);
+	assert_true(r.act.flags & VRRP_ACT_REMOVE_VIPS);
+	assert_true(r.act.flags & VRRP_ACT_SEND_STOP_ADVERT);
+	assert_false(r.act.flags & VRRP_ACT_ADD_VIPS);
+	assert_string_equal(r.act.reason, "held back: conflict");
+	/* clearing the hold of a master changes nothing */
+	start_master(&r);
+	send_hold(&r, false);
+	assert_int_equal(r.act.flags, 0);
+	assert_int_equal(r.fsm.state, VRRP_STATE_MASTER);
+}
+
+/* The hold survives a fault: cleared, the backup still does not take over. */
+static void test_hold_survives_fault(void **state)
+{
+	(void)state;
+	struct rig r;
+	start_backup(&r, 100, true);
+	send_hold(&r, true);
+	send_fault(&r, "link");
+	send_event(&r, VRRP_EV_FAULT_CLEAR);
+	assert_int_equal(r.fsm.state, VRRP_STATE_BACKUP);
+	fire_at(&r, r.now + vrrp_fsm_master_down_interval_us(&r.fsm));
+	assert_int_equal(r.fsm.state, VRRP_STATE_BACKUP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -684,6 +748,9 @@ int main(void)
 		cmocka_unit_test(test_backup_priority_rise_preempts_at_next_master_down),
 		cmocka_unit_test(test_reconfigure_keeps_state),
 		cmocka_unit_test(test_reconfigure_v3_backup_keeps_learnt_interval),
+		cmocka_unit_test(test_held_backup_does_not_take_over),
+		cmocka_unit_test(test_held_master_steps_down),
+		cmocka_unit_test(test_hold_survives_fault),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
