@@ -159,6 +159,11 @@ static const char *override_lookup(const char *env_name, void *ctx)
 	return NULL;
 }
 
+static bool orchestrator_is_auto(const char *name)
+{
+	return name[0] == '\0' || strcmp(name, "auto") == 0;
+}
+
 /* The whole settings story: flags, env, YAML, then the adapter's overrides (which need the
  * adapter, which needs the first pass: so a second pass when there are any). */
 struct loaded {
@@ -200,7 +205,7 @@ static int reuse_adapter(struct loaded *out, const struct adapter_ops *running,
 			 const struct adapter_discovery *known, char *err, size_t err_len)
 {
 	const char *wanted = out->settings->orchestrator;
-	if (wanted[0] != '\0' && strcmp(wanted, "auto") != 0 && strcmp(wanted, running->name) != 0) {
+	if (!orchestrator_is_auto(wanted) && strcmp(wanted, running->name) != 0) {
 		snprintf(err, err_len, "orchestrator \"%s\": the daemon runs with adapter %s; "
 			 "a restart applies it", wanted, running->name);
 		return -EINVAL;
@@ -278,12 +283,17 @@ static int cmd_check(struct loaded *l)
 {
 	settings_print(l->settings, stdout);
 	printf("adapter: %s\n", l->ops->name);
-	/* The settings are valid (DESIGN: exit 0 or 2); an adapter that cannot answer here is
-	 * said, on stderr: `keepvip peers` is the command that fails on it. */
-	if (l->first == NULL)
-		fprintf(stderr, "keepvip: check: adapter %s does not answer: %s\n", l->ops->name,
-			l->fetch_err);
-	return 0;
+	/* The settings are valid. An orchestrator named explicitly that is not here at all (its
+	 * detection fails: no Docker socket, an engine not in a swarm, no Kubernetes service
+	 * env) is a runtime failure, exit 1; one that is here but does not answer just now is
+	 * said, and the exit code stays about the settings. */
+	bool not_here = !orchestrator_is_auto(l->settings->orchestrator) &&
+			l->ops->detect(&l->ctx) <= 0;
+	if (l->first == NULL || not_here)
+		fprintf(stderr, "keepvip: check: orchestrator %s %s%s%s\n", l->ops->name,
+			not_here ? "is not here" : "does not answer", l->first == NULL ? ": " : "",
+			l->first == NULL ? l->fetch_err : "");
+	return not_here ? 1 : 0;
 }
 
 static void json_add_addr(json_t *arr, const struct ip_addr *a)
