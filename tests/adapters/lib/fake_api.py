@@ -192,6 +192,7 @@ class State:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # as Go's net/http (the API server): small events go at once
     state = None  # set by main
 
     def log_message(self, fmt, *args):  # quiet

@@ -315,10 +315,12 @@ class Scenario:
             self.cond.notify_all()
         elif what == "expire":
             self.expire_gen += 1
-            self.oldest = self.rv + 1
+            self.next_rv()
+            self.oldest = self.rv
             self.cond.notify_all()
         elif what == "compact":
-            self.oldest = self.rv + 1
+            self.next_rv()
+            self.oldest = self.rv
             self.gen += 1
             self.cond.notify_all()
         elif what == "token":
