@@ -192,8 +192,13 @@ class State:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # as Go's net/http (the API server): small events go at once
     state = None  # set by main
+
+    def setup(self):
+        # TCP: no Nagle, as Go's net/http (the API server): a small event goes out at once
+        self.disable_nagle_algorithm = getattr(self.request, "family", None) in (
+            socket.AF_INET, socket.AF_INET6)
+        super().setup()
 
     def log_message(self, fmt, *args):  # quiet
         pass
