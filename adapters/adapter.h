@@ -35,10 +35,14 @@
 struct loop;
 
 /* A settings override from the orchestrator, keyed by env name (lowest precedence above
- * the defaults). */
+ * the defaults, unless over_env). */
 struct adapter_override {
 	char env_name[64];
 	char value[SETTINGS_TEXT_LEN];
+	/* The orchestrator's value for this node alone (a Kubernetes Node annotation): it wins
+	 * over env and the YAML file, which a DaemonSet gives every node alike (flags still
+	 * win). false: the usual adapter precedence, below the YAML file. */
+	bool over_env;
 };
 
 struct adapter_discovery {

@@ -1,6 +1,7 @@
 /* registry.c — the adapters built in: one line each, in auto-detection order. */
 #include "registry.h"
 
+#include "kubernetes.h"
 #include "marathon.h"
 #include "rancher.h"
 #include "static.h"
@@ -10,6 +11,7 @@
 
 static const struct adapter_ops *const registry[] = {
 	&adapter_marathon_ops, /* MARATHON_APP_ID: no request to decide */
+	&adapter_kubernetes_ops,
 	&adapter_rancher_ops,
 	&adapter_swarm_ops,
 	&adapter_static_ops, /* always applies: last */

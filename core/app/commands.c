@@ -164,6 +164,17 @@ static bool orchestrator_is_auto(const char *name)
 	return name[0] == '\0' || strcmp(name, "auto") == 0;
 }
 
+/* The env, except where the adapter gives a value for this node alone (over_env: a node
+ * annotation beats the env a DaemonSet gives every node). */
+static const char *env_under_node_overrides(const char *env_name, void *ctx)
+{
+	const struct adapter_discovery *d = ctx;
+	for (size_t i = 0; i < d->n_overrides; i++)
+		if (d->overrides[i].over_env && strcmp(d->overrides[i].env_name, env_name) == 0)
+			return d->overrides[i].value;
+	return settings_getenv(env_name, NULL);
+}
+
 /* The whole settings story: flags, env, YAML, then the adapter's overrides (which need the
  * adapter, which needs the first pass: so a second pass when there are any). */
 struct loaded {
@@ -254,6 +265,8 @@ static int load_settings_quiet(struct cli *cli, const struct adapter_ops *runnin
 			char name[64];
 			snprintf(name, sizeof(name), "adapter %s", out->ops->name);
 			in.adapter = (struct settings_source){ name, override_lookup, out->first };
+			in.env.lookup = env_under_node_overrides;
+			in.env.ctx = out->first;
 			rc = settings_load(&in, out->settings, err, err_len);
 		}
 	}

@@ -372,13 +372,32 @@ class PlainDaemonSetTests(DaemonSetShape, unittest.TestCase):
         self.docs = plain_docs()
 
     def test_keepvip_check_takes_its_env(self):
-        """The literal env of the DaemonSet is valid keepvip settings. The kubernetes adapter
-        is not built yet: the orchestrator is swapped for static until it is."""
+        """The literal env of the DaemonSet, plus what Kubernetes gives the pod (service env,
+        downward API, the service account's files), is valid keepvip settings with the
+        kubernetes adapter; the API is not there (nothing listens): check still prints the
+        settings, and a token given in the env is masked."""
         env = {name: e["value"] for name, e in env_of(container(self.daemonset())).items()
                if "value" in e}
-        env["KEEPVIP_ORCHESTRATOR"] = "static"
-        result = run_check(env)
+        self.assertEqual(env["KEEPVIP_ORCHESTRATOR"], "kubernetes")
+        secret = "eyJhbGciOiJSUzI1NiJ9.check-must-mask-me.c2ln"
+        with tempfile.TemporaryDirectory() as sa:
+            for name, text in (("token", secret + "\n"), ("namespace", "keepvip-system"),
+                               ("ca.crt", "")):
+                with open(os.path.join(sa, name), "w", encoding="utf-8") as handle:
+                    handle.write(text)
+            env.update({"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "1",
+                        "POD_NAME": "keepvip-8qcr6", "NODE_NAME": "node-a",
+                        "POD_NAMESPACE": "keepvip-system", "HOSTNAME": "node-a",
+                        "KEEPVIP_K8S_TOKEN_FILE": os.path.join(sa, "token"),
+                        "KEEPVIP_K8S_CA_FILE": os.path.join(sa, "ca.crt")})
+            result = run_check(env)
+            with_token = run_check(dict(env, KEEPVIP_K8S_TOKEN=secret))
         self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("adapter: kubernetes", result.stdout)
+        self.assertEqual(with_token.returncode, 0, with_token.stderr)
+        self.assertIn('k8s_token: "***"', with_token.stdout)
+        for out in (result, with_token):
+            self.assertNotIn(secret, out.stdout + out.stderr)
         settings = yaml.safe_load(result.stdout)
         (instance,) = settings["instances"]
         self.assertEqual(instance["vips"], ["192.168.1.250/32"])

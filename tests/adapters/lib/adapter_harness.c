@@ -50,6 +50,10 @@ static void exec_fake(const struct fake_api *f, const struct fake_api_opts *o, i
 		argv[n++] = "--unix";
 		argv[n++] = f->unix_path;
 	}
+	if (o->bind != NULL) {
+		argv[n++] = "--bind";
+		argv[n++] = o->bind;
+	}
 	if (o->tls) {
 		argv[n++] = "--tls-dir";
 		argv[n++] = f->tls_dir;
@@ -111,8 +115,10 @@ void fake_api_start(struct fake_api *f, const struct fake_api_opts *o)
 		if (f->port == 0)
 			print_error("fake_api.py did not start (scenario %s)\n", o->scenario);
 		assert_true(f->port > 0);
-		snprintf(f->base_url, sizeof(f->base_url), "%s://127.0.0.1:%u",
-			 o->tls ? "https" : "http", f->port);
+		bool v6 = o->bind != NULL && strchr(o->bind, ':') != NULL;
+		snprintf(f->base_url, sizeof(f->base_url), "%s://%s%s%s:%u",
+			 o->tls ? "https" : "http", v6 ? "[" : "", o->bind ? o->bind : "127.0.0.1",
+			 v6 ? "]" : "", f->port);
 	}
 }
 

@@ -25,6 +25,7 @@ struct fake_api_opts {
 	const char *unix_path;    /* listen on this unix socket instead of 127.0.0.1 */
 	bool tls;                 /* HTTPS with a CA made at start (fake_api.ca_file) */
 	const char *const *opts;  /* "NAME=VALUE" for the scenario, NULL-terminated; may be NULL */
+	const char *bind;         /* listen address ("::1"); NULL = 127.0.0.1 */
 };
 
 struct fake_api {

@@ -9,7 +9,8 @@ default), on TCP with TLS, or on a unix socket:
 
 The first line on stdout says where it listens: the port (TCP, TLS) or the socket path. With
 --tls-dir, DIR gets ca.pem (give it to the client), cert.pem and key.pem, made with openssl
-at start for 127.0.0.1 and localhost (kept when already there).
+at start for 127.0.0.1, ::1, localhost and the --bind address (kept when already there).
+--bind takes an IPv6 address too (::1).
 
 A scenario is a JSON file or a Python file.
 
@@ -193,6 +194,12 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     state = None  # set by main
 
+    def setup(self):
+        # TCP: no Nagle, as Go's net/http (the API server): a small event goes out at once
+        self.disable_nagle_algorithm = getattr(self.request, "family", None) in (
+            socket.AF_INET, socket.AF_INET6)
+        super().setup()
+
     def log_message(self, fmt, *args):  # quiet
         pass
 
@@ -323,8 +330,9 @@ class UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer)
     daemon_threads = True
 
 
-def make_tls(dirname):
-    """A CA and a server certificate for 127.0.0.1 / localhost, made with openssl."""
+def make_tls(dirname, bind="127.0.0.1"):
+    """A CA and a server certificate for 127.0.0.1, ::1, localhost and the bound address,
+    made with openssl."""
     os.makedirs(dirname, exist_ok=True)
     ca, ca_key = os.path.join(dirname, "ca.pem"), os.path.join(dirname, "ca-key.pem")
     cert, key = os.path.join(dirname, "cert.pem"), os.path.join(dirname, "key.pem")
@@ -338,7 +346,10 @@ def make_tls(dirname):
         "-out", csr)
     ext = os.path.join(dirname, "ext.cnf")
     with open(ext, "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n")
+        names = ["IP:127.0.0.1", "IP:::1", "DNS:localhost"]
+        if bind not in ("127.0.0.1", "::1", "0.0.0.0", "::", ""):
+            names.append("IP:" + bind)
+        f.write("subjectAltName=%s\nbasicConstraints=CA:FALSE\n" % ",".join(names))
     run("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-days",
         "2", "-extfile", ext, "-out", cert)
     return cert, key
@@ -364,11 +375,13 @@ def main():
         server = UnixHTTPServer(args.unix, Handler)
         where = args.unix
     else:
+        if ":" in args.bind:  # an IPv6 address
+            ThreadingHTTPServer.address_family = socket.AF_INET6
         server = ThreadingHTTPServer((args.bind, args.port), Handler)
         server.daemon_threads = True
         where = server.server_address[1]
         if args.tls_dir:
-            cert, key = make_tls(args.tls_dir)
+            cert, key = make_tls(args.tls_dir, args.bind)
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(cert, key)
             server.socket = ctx.wrap_socket(server.socket, server_side=True)
