@@ -615,7 +615,8 @@ static void notify_ready(struct daemon *d)
 		return;
 	d->watchdog_interval_us = period / 2;
 	on_watchdog(d->loop, d);
-	log_info(NULL, "systemd watchdog: a ping every %" PRIu64 " ms", d->watchdog_interval_us / 1000);
+	log_info(NULL, "systemd watchdog: a ping every %" PRIu64 " ms",
+		 d->watchdog_interval_us / 1000);
 }
 
 /* ---- lifecycle -------------------------------------------------------------------- */
