@@ -54,16 +54,24 @@ def install_paths():
         return dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
 
 
-def registry():
-    """The key registry as `keepvip help-settings` prints it: {env: (section, details)}."""
+def help_settings():
     out = run([os.path.join(BUILD, "keepvip"), "help-settings"])
     assert out.returncode == 0, out.stderr
-    keys, section = {}, None
-    for line in out.stdout.splitlines():
+    return out.stdout
+
+
+def registry(aliases=None):
+    """The key registry as `keepvip help-settings` prints it: {env: section}; aliases (a dict)
+    gets {env: alias} for the keys that have one."""
+    keys, section, env = {}, None, None
+    for line in help_settings().splitlines():
         if line and not line.startswith(" "):
             section = line
         elif re.match(r"^  KEEPVIP_\S+$", line):
-            keys[line.strip()] = section
+            env = line.strip()
+            keys[env] = section
+        elif aliases is not None and line.startswith("      alias "):
+            aliases[env] = line.split()[1].rstrip(",")
     return keys
 
 
@@ -195,6 +203,9 @@ class ManPage(unittest.TestCase):
         out = run(["groff", "-man", "-Tutf8", "-ww", "-z", os.path.join(BUILD, "keepvip.8")])
         self.assertEqual((out.returncode, out.stderr), (0, ""))
 
+    def test_every_setting_explained(self):
+        self.assertNotIn("(no description)", help_settings())
+
     def test_every_setting_in_the_page(self):
         settings = self.page.split("\n.SH SETTINGS\n", 1)[1].split("\n.SH ", 1)[0]
         listed = set(re.findall(r"^\.B (KEEPVIP_\S+)$", settings, re.M))
@@ -219,8 +230,13 @@ class Readme(unittest.TestCase):
         self.assertEqual(core - set(ENV_NAME.findall(rows)), set())
 
     def test_every_adapter_setting_named(self):
+        # by its env name, or by the usual name it has as alias (MARATHON_APP_ID, HOST ...)
+        aliases = {}
+        registry(aliases)
         adapter = {k for k, s in self.keys.items() if s.startswith("Adapter ")}
-        self.assertEqual(adapter - set(ENV_NAME.findall(self.readme)), set())
+        words = set(re.findall(r"[A-Z][A-Z0-9_]*[A-Z0-9]", self.readme))
+        missing = {k for k in adapter if k not in words and aliases.get(k) not in words}
+        self.assertEqual(missing, set())
 
     def test_readme_names_only_settings(self):
         named = set(ENV_NAME.findall(self.readme)) - NOT_SETTINGS
