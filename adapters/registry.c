@@ -32,8 +32,10 @@ void adapter_registry_settings(struct settings_adapters *out)
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < n; i++) {
 		out->names[out->n_names++] = registry[i]->name;
-		if (registry[i]->settings != NULL)
-			out->tables[out->n_tables++] = registry[i]->settings;
+		if (registry[i]->settings == NULL)
+			continue;
+		out->table_names[out->n_tables] = registry[i]->name;
+		out->tables[out->n_tables++] = registry[i]->settings;
 	}
 }
 

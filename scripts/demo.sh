@@ -2,10 +2,10 @@
 # demo.sh — three keepvip daemons in network namespaces; the master is SIGKILLed and the
 # failover time is measured against the RFC 5798 bound.
 #
-#   sudo ./scripts/demo.sh                 # VRRPv3 multicast, 100 ms adverts
-#   sudo ADVERT_MS=1000 ./scripts/demo.sh  # any v3 interval (10..40950, step 10)
-#   sudo MODE=unicast ./scripts/demo.sh    # unicast adverts to the peers
-#   sudo KEEPVIP_BIN=path ./scripts/demo.sh  # a binary already built (no setup, no build)
+#   ./scripts/demo.sh                      # as root (or through sudo); VRRPv3 multicast, 100 ms adverts
+#   ADVERT_MS=1000 ./scripts/demo.sh       # any v3 interval (10..40950, step 10)
+#   MODE=unicast ./scripts/demo.sh         # unicast adverts to the peers
+#   KEEPVIP_BIN=path ./scripts/demo.sh     # a binary already built (no setup, no build)
 #
 # Everything runs in namespaces made for the demo (a switch with a bridge, three hosts); the
 # root namespace is not touched, and everything is torn down at the end, even on Ctrl-C.
@@ -17,7 +17,7 @@ MODE=${MODE:-multicast}
 VIP=10.99.0.100
 PRIORITIES=(150 100 50)
 
-[ "$(id -u)" = 0 ] || { echo "demo.sh: needs root for network namespaces: sudo $0" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "demo.sh: needs root for network namespaces: run it as root (or through sudo)" >&2; exit 1; }
 
 if [ -z "${KEEPVIP_BIN:-}" ]; then
 	echo "== setup and build"

@@ -10,6 +10,7 @@ PACKAGES=(
 	libmicrohttpd-dev prometheus python3-yaml python3-jsonschema docker.io debootstrap socat
 	iproute2 tcpdump tshark keepalived procps python3
 	nodejs npm kubernetes-client
+	systemd man-db groff-base util-linux
 )
 
 # Packages that stand for a command another package may already provide (a Node.js that
@@ -44,7 +45,7 @@ if [ "${#missing[@]}" -eq 0 ]; then
 fi
 
 if [ "$(id -u)" != 0 ]; then
-	echo "setup.sh: missing packages: ${missing[*]}; run as root (sudo $0)" >&2
+	echo "setup.sh: missing packages: ${missing[*]}; run it as root (or through sudo)" >&2
 	exit 1
 fi
 echo "setup.sh: installing ${missing[*]}" >&2

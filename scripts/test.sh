@@ -5,7 +5,7 @@
 #   3. build-asan/  : -DKEEPVIP_SANITIZE=ON (ASan + UBSan), every label again;
 #   4. build-fuzz/  : CC=clang -DKEEPVIP_FUZZ=ON, ctest -L fuzz (bounded runs).
 # Every stage runs even when an earlier one failed; the exit status is non-zero when any did.
-# Integration tests need root (network namespaces): run as `sudo ./scripts/test.sh`.
+# Integration tests need root (network namespaces): run it as root, or through sudo.
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1

@@ -618,26 +618,37 @@ static void marathon_destroy(void *state)
 
 static const struct setting_key_info marathon_keys[] = {
 	{ .env = ENV_URL, .yaml = "marathon_url", .scope = SCOPE_GLOBAL,
-	  .kind = SETTING_URL_LIST },
+	  .kind = SETTING_URL_LIST,
+	  .help = "comma list of Marathon URLs (any may answer; a failing one moves to the "
+		  "next); default http://marathon.mesos:8080" },
 	{ .env = ENV_APP_ID, .alias = "MARATHON_APP_ID", .yaml = "marathon_app_id",
-	  .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT, .max = MARATHON_APP_ID_LEN - 1 },
+	  .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT, .max = MARATHON_APP_ID_LEN - 1,
+	  .help = "the Marathon app whose tasks are the peers; set by Marathon in every task" },
 	{ .env = ENV_TASK_ID, .alias = "MESOS_TASK_ID", .yaml = "mesos_task_id",
-	  .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT },
+	  .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT,
+	  .help = "this task's id (who we are); set by Marathon" },
 	{ .env = ENV_HOST, .alias = "HOST", .yaml = "host", .scope = SCOPE_GLOBAL,
-	  .kind = SETTING_TEXT, .max = MARATHON_HOST_LEN - 1 },
-	{ .env = ENV_USER, .yaml = "marathon_user", .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT },
+	  .kind = SETTING_TEXT, .max = MARATHON_HOST_LEN - 1,
+	  .help = "this task's agent host, when the task id does not name us; set by Marathon" },
+	{ .env = ENV_USER, .yaml = "marathon_user", .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT,
+	  .help = "HTTP basic auth user (with marathon_password); default none" },
 	{ .env = ENV_PASSWORD, .yaml = "marathon_password", .scope = SCOPE_GLOBAL,
-	  .kind = SETTING_TEXT, .secret = true },
+	  .kind = SETTING_TEXT, .secret = true,
+	  .help = "HTTP basic auth password; default none" },
 	{ .env = ENV_TOKEN, .yaml = "marathon_token", .scope = SCOPE_GLOBAL,
-	  .kind = SETTING_TEXT, .secret = true },
+	  .kind = SETTING_TEXT, .secret = true,
+	  .help = "DC/OS authentication token; default none" },
 	{ .env = ENV_TOKEN_FILE, .yaml = "marathon_token_file", .scope = SCOPE_GLOBAL,
-	  .kind = SETTING_PATH },
+	  .kind = SETTING_PATH,
+	  .help = "a file holding the DC/OS token, read again at every reconnect; default none" },
 	/* DC/OS serves Marathon over https with its own CA (https://master/service/marathon) */
 	{ .env = ENV_CA_FILE, .yaml = "marathon_ca_file", .scope = SCOPE_GLOBAL,
-	  .kind = SETTING_PATH },
+	  .kind = SETTING_PATH,
+	  .help = "CA certificate(s) that sign Marathon's https certificate; default the system's" },
 	/* the event stream is lost after this long without a byte (heartbeats every 10 s) */
 	{ .env = ENV_IDLE_S, .yaml = "marathon_idle_s", .scope = SCOPE_GLOBAL,
-	  .kind = SETTING_UINT, .min = 2, .max = 600 },
+	  .kind = SETTING_UINT, .min = 2, .max = 600,
+	  .help = "the event stream counts as lost after this long without a byte, s; default 31" },
 };
 
 /* Rules across the keys, without I/O: the URL list, the app id, one kind of credentials. */

@@ -621,14 +621,20 @@ static void rancher_destroy(void *state)
 
 static const struct setting_key_info rancher_keys[] = {
 	{ .env = ENV_METADATA_URL, .yaml = "rancher_metadata_url", .flag = "rancher-metadata-url",
-	  .scope = SCOPE_GLOBAL, .kind = SETTING_URL },
+	  .scope = SCOPE_GLOBAL, .kind = SETTING_URL,
+	  .help = "Rancher metadata service; setting it selects the rancher adapter; default "
+		  "http://rancher-metadata/2015-12-19" },
 	{ .env = ENV_STACK, .yaml = "rancher_stack", .flag = "rancher-stack",
-	  .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT, .max = RANCHER_NAME_LEN - 1 },
+	  .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT, .max = RANCHER_NAME_LEN - 1,
+	  .help = "this container's stack (with rancher_service; a host-network container must "
+		  "be told); default from /self/service" },
 	{ .env = ENV_SERVICE, .yaml = "rancher_service", .flag = "rancher-service",
-	  .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT, .max = RANCHER_NAME_LEN - 1 },
+	  .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT, .max = RANCHER_NAME_LEN - 1,
+	  .help = "this container's service (with rancher_stack); default from /self/service" },
 	/* §6: the long poll's maxWait, capped at 120 by the server */
 	{ .env = ENV_MAX_WAIT_S, .yaml = "rancher_max_wait_s", .flag = "rancher-max-wait-s",
-	  .scope = SCOPE_GLOBAL, .kind = SETTING_UINT, .min = 1, .max = MAX_WAIT_S_CAP },
+	  .scope = SCOPE_GLOBAL, .kind = SETTING_UINT, .min = 1, .max = MAX_WAIT_S_CAP,
+	  .help = "long-poll wait of a metadata request, s; default 60" },
 };
 
 /* A host-network container must be told both its stack and its service (§5): one without

@@ -227,7 +227,9 @@ static void static_destroy(void *state)
 /* KEEPVIP_PEERS stays a setting of each instance (pinned peers, core); the file is ours. */
 static const struct setting_key_info static_keys[] = {
 	{ .env = ENV_PEERS_FILE, .yaml = "peers_file", .flag = "peers-file",
-	  .scope = SCOPE_GLOBAL, .kind = SETTING_PATH },
+	  .scope = SCOPE_GLOBAL, .kind = SETTING_PATH,
+	  .help = "a file of peer addresses (separated by commas, spaces or newlines; # "
+		  "comments), re-read when it changes; default none" },
 };
 
 static const struct settings_table static_settings = {

@@ -879,16 +879,22 @@ static int swarm_detect(const struct adapter_ctx *ctx)
 
 static const struct setting_key_info swarm_keys[] = {
 	{ .env = ENV_DOCKER_HOST, .alias = "DOCKER_HOST", .yaml = "docker_host",
-	  .flag = "docker-host", .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT },
+	  .flag = "docker-host", .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT,
+	  .help = "the Docker engine: unix:///path or tcp://host:port; default "
+		  "unix:///var/run/docker.sock" },
 	{ .env = ENV_TLS_VERIFY, .alias = "DOCKER_TLS_VERIFY", .yaml = "docker_tls_verify",
-	  .flag = "docker-tls-verify", .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT },
+	  .flag = "docker-tls-verify", .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT,
+	  .help = "TLS to a tcp:// engine, verified, as the docker CLI reads it; default off" },
 	{ .env = ENV_CERT_PATH, .alias = "DOCKER_CERT_PATH", .yaml = "docker_cert_path",
-	  .flag = "docker-cert-path", .scope = SCOPE_GLOBAL, .kind = SETTING_PATH },
+	  .flag = "docker-cert-path", .scope = SCOPE_GLOBAL, .kind = SETTING_PATH,
+	  .help = "folder of ca.pem, cert.pem and key.pem for a TLS engine; default ~/.docker" },
 	{ .env = ENV_SERVICE, .yaml = "swarm_service", .flag = "swarm-service",
-	  .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT, .max = SWARM_NAME_LEN - 1 },
+	  .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT, .max = SWARM_NAME_LEN - 1,
+	  .help = "the swarm service whose tasks are the peers; default our own container's" },
 	/* the managers' read-only peer endpoint (swarm_peerset.h), on every node */
 	{ .env = ENV_PEER_PORT, .yaml = "swarm_peer_port", .flag = "swarm-peer-port",
-	  .scope = SCOPE_GLOBAL, .kind = SETTING_UINT, .min = 1, .max = 65535 },
+	  .scope = SCOPE_GLOBAL, .kind = SETTING_UINT, .min = 1, .max = 65535,
+	  .help = "TCP port of the managers' read-only peer endpoint, for workers; default 9651" },
 };
 
 static int swarm_validate(const struct settings_rules *r)

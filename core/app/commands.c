@@ -7,6 +7,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "settings.h"
+#include "settings_doc.h"
 #include "status_client.h"
 
 #include <errno.h>
@@ -30,6 +31,7 @@ static const char usage[] =
 	"  check     validate the settings from every source and print the effective ones\n"
 	"  peers     ask the adapter once and print what it found as JSON\n"
 	"  status    ask a running daemon for its state\n"
+	"  help-settings  list every setting: env name, flag, YAML key, meaning, default\n"
 	"  version   print the version\n"
 	"\n"
 	"Every setting is an env name (KEEPVIP_PRIORITY, ...), a YAML key, or a flag: the env\n"
@@ -423,6 +425,10 @@ int keepvip_main(int argc, char **argv)
 	if (strcmp(cli.command, "help") == 0) {
 		fputs(usage, stdout);
 		print_orchestrators(&cli.adapters, stdout);
+		return 0;
+	}
+	if (strcmp(cli.command, "help-settings") == 0) {
+		settings_doc_write(&cli.adapters, SETTINGS_DOC_TEXT, stdout);
 		return 0;
 	}
 	if (strcmp(cli.command, "version") == 0) {

@@ -6,11 +6,13 @@
 #include "loop.h"
 #include "netlink.h"
 #include "reload_plan.h"
+#include "sd_notify.h"
 #include "status_render.h"
 #include "status_server.h"
 #include "vrrp_wire.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +60,8 @@ struct daemon {
 	struct ip_addr own[OWN_ADDRS_MAX];  /* this host's addresses: never our own peer */
 	size_t n_own;
 	struct sock_handle sock_handles[MAX_IFACES][2];
+	struct loop_timer watchdog;         /* WATCHDOG=1 every half period (systemd) */
+	uint64_t watchdog_interval_us;      /* 0: the unit enables no watchdog */
 	uint8_t rx_buf[RX_BUF_LEN];
 };
 
@@ -532,11 +536,15 @@ static void on_hangup(struct loop *loop, int signo, void *arg)
 /* ---- signals ---------------------------------------------------------------------- */
 
 static void stop_instances(struct daemon *d);
+static void on_watchdog(struct loop *loop, void *arg);
 
 static void on_stop_signal(struct loop *loop, int signo, void *arg)
 {
 	struct daemon *d = arg;
 	log_info(NULL, "%s: shutting down", strsignal(signo));
+	/* systemd: the stop has begun (the goodbye adverts go out next). */
+	sd_notify_send("STOPPING=1");
+	loop_timer_cancel(loop, &d->watchdog);
 	stop_instances(d);
 	loop_stop(loop);
 }
@@ -572,6 +580,43 @@ static int start_status_server(struct daemon *d)
 	if (rc < 0)
 		log_error(NULL, "%s", err);
 	return rc;
+}
+
+/* ---- systemd: readiness and watchdog (Type=notify, WatchdogSec=) --------------------- */
+
+/* A failed send is logged once per kind of message at debug level: a daemon run by hand
+ * outside systemd has no NOTIFY_SOCKET and sends nothing at all. */
+static void notify_systemd(const char *state)
+{
+	int rc = sd_notify_send(state);
+	if (rc < 0)
+		log_debug(NULL, "sd_notify %.*s: %s", (int)strcspn(state, "\n"), state,
+			  strerror(-rc));
+}
+
+static void on_watchdog(struct loop *loop, void *arg)
+{
+	struct daemon *d = arg;
+	notify_systemd("WATCHDOG=1");
+	loop_timer_arm(loop, &d->watchdog, loop_now_us() + d->watchdog_interval_us);
+}
+
+/* READY=1 once every instance has started (its first election timer armed: RFC 5798 §6.4.1
+ * Master_Down_Timer, or the master's first advert); the watchdog pings from a loop timer at
+ * half the unit's WatchdogSec, as sd_watchdog_enabled(3) advises, so a stuck loop stops them. */
+static void notify_ready(struct daemon *d)
+{
+	char state[160];
+	snprintf(state, sizeof(state), "READY=1\nSTATUS=running %zu instance(s), adapter %s",
+		 d->n_instances, adapter_name(d->adapter));
+	notify_systemd(state);
+	uint64_t period = sd_watchdog_enabled_us();
+	if (period == 0)
+		return;
+	d->watchdog_interval_us = period / 2;
+	on_watchdog(d->loop, d);
+	log_info(NULL, "systemd watchdog: a ping every %" PRIu64 " ms",
+		 d->watchdog_interval_us / 1000);
 }
 
 /* ---- lifecycle -------------------------------------------------------------------- */
@@ -638,6 +683,7 @@ static int daemon_setup(struct daemon *d, const struct adapter_ops *ops,
 		log_error(NULL, "event loop: %s", strerror(-rc));
 		return rc;
 	}
+	loop_timer_init(&d->watchdog, on_watchdog, d);
 	rc = nl_ctx_open(&d->nl, err, sizeof(err));
 	if (rc < 0) {
 		log_error(NULL, "%s", err);
@@ -686,6 +732,7 @@ int daemon_run(const struct settings *settings, const struct adapter_ops *adapte
 		if (!d->failed) {
 			log_info(NULL, "running %zu instance(s), adapter %s", d->n_instances,
 				 adapter_name(d->adapter));
+			notify_ready(d);
 			rc = loop_run(d->loop);
 		}
 		if (rc < 0)

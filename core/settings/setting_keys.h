@@ -92,6 +92,9 @@ struct setting_key_info {
 	enum check_kind check_kind;
 	enum setting_kind kind;  /* adapter keys: how the value is checked */
 	uint32_t min, max;       /* SETTING_UINT: the range; text kinds: max length (0: any) */
+	/* One line for people: what it means and its default ("comma list of ...; default
+	 * 100"). `keepvip help-settings` and the man page keepvip(8) print it (settings_doc.h). */
+	const char *help;
 };
 
 /* Indexed by enum setting_key. */
@@ -134,6 +137,7 @@ struct settings_adapters {
 	const char *names[SETTINGS_MAX_ADAPTERS];
 	size_t n_names;
 	const struct settings_table *tables[SETTINGS_MAX_ADAPTERS];
+	const char *table_names[SETTINGS_MAX_ADAPTERS]; /* the adapter each table belongs to */
 	size_t n_tables;
 };
 

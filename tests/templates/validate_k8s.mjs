@@ -13,8 +13,13 @@
 import { readFileSync } from "node:fs";
 import YAML from "yaml";
 
+// API groups of custom resources and the package holding their models (the Prometheus
+// operator's PrometheusRule and PodMonitor, for kubernetes-templates/monitoring).
+const CRD_PACKAGES = { "monitoring.coreos.com": "@kubernetes-models/prometheus-operator" };
+
 function modulePath(apiVersion, kind) {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+  if (CRD_PACKAGES[group]) return `${CRD_PACKAGES[group]}/${group}/${version}/${kind}`;
   return `kubernetes-models/${group ? `${group}/` : ""}${version}/${kind}`;
 }
 
