@@ -990,21 +990,34 @@ static int k8s_create(const struct adapter_ctx *ctx, void **state, char *err, si
 /* ---- settings ------------------------------------------------------------------------------ */
 
 static const struct setting_key_info k8s_keys[] = {
-	{ .env = ENV_API, .yaml = "k8s_api", .scope = SCOPE_GLOBAL, .kind = SETTING_URL },
+	{ .env = ENV_API, .yaml = "k8s_api", .scope = SCOPE_GLOBAL, .kind = SETTING_URL,
+	  .help = "the API server, https only; default "
+		  "https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT" },
 	{ .env = ENV_TOKEN_FILE, .yaml = "k8s_token_file", .scope = SCOPE_GLOBAL,
-	  .kind = SETTING_PATH },
+	  .kind = SETTING_PATH,
+	  .help = "the service account's bearer token, read again when it changes and after a "
+		  "401; default /var/run/secrets/kubernetes.io/serviceaccount/token" },
 	/* a token given directly (outside a pod): a secret, masked wherever settings print */
 	{ .env = ENV_TOKEN, .yaml = "k8s_token", .scope = SCOPE_GLOBAL, .kind = SETTING_TEXT,
-	  .secret = true, .max = K8S_TOKEN_MAX },
-	{ .env = ENV_CA_FILE, .yaml = "k8s_ca_file", .scope = SCOPE_GLOBAL, .kind = SETTING_PATH },
+	  .secret = true, .max = K8S_TOKEN_MAX,
+	  .help = "a bearer token given directly instead of the file (a secret, masked)" },
+	{ .env = ENV_CA_FILE, .yaml = "k8s_ca_file", .scope = SCOPE_GLOBAL, .kind = SETTING_PATH,
+	  .help = "the CA that verifies the API server (never skipped); default the service "
+		  "account's ca.crt" },
 	{ .env = ENV_NAMESPACE, .yaml = "k8s_namespace", .scope = SCOPE_GLOBAL,
-	  .kind = SETTING_TEXT, .max = K8S_NAMESPACE_LEN - 1 },
+	  .kind = SETTING_TEXT, .max = K8S_NAMESPACE_LEN - 1,
+	  .help = "the namespace of the peer pods; default the service account's" },
 	{ .env = ENV_SELECTOR, .yaml = "k8s_selector", .scope = SCOPE_GLOBAL,
-	  .kind = SETTING_TEXT, .max = K8S_SELECTOR_LEN - 1 },
+	  .kind = SETTING_TEXT, .max = K8S_SELECTOR_LEN - 1,
+	  .help = "label selector of the peer pods; default our pod's labels less the "
+		  "controller's" },
 	{ .env = ENV_POD_NAME, .alias = "POD_NAME", .yaml = "pod_name", .scope = SCOPE_GLOBAL,
-	  .kind = SETTING_TEXT, .max = K8S_NAME_LEN - 1 },
+	  .kind = SETTING_TEXT, .max = K8S_NAME_LEN - 1,
+	  .help = "our own pod (downward API); default $HOSTNAME" },
 	{ .env = ENV_NODE_NAME, .alias = "NODE_NAME", .yaml = "node_name", .scope = SCOPE_GLOBAL,
-	  .kind = SETTING_TEXT, .max = K8S_NAME_LEN - 1 },
+	  .kind = SETTING_TEXT, .max = K8S_NAME_LEN - 1,
+	  .help = "our node (downward API), whose keepvip.io/priority annotation overrides the "
+		  "priority; default none" },
 };
 
 /* The API only over TLS; the selector and the namespace as the API server takes them. */
