@@ -450,6 +450,7 @@ int rancher_parse_metadata(const struct json_t *metadata, struct adapter_discove
 			if (strcmp(found[i].env_name, env) == 0)
 				return fail(err, err_len, -EBADMSG, "metadata " METADATA_ROOT ".%s: "
 					    "given twice", key);
+		found[n] = (struct adapter_override){ 0 }; /* over_env false: env still wins */
 		snprintf(found[n].env_name, sizeof(found[n].env_name), "%s", env);
 		int rc = metadata_value_text(v, key, found[n].value, sizeof(found[n].value), err,
 					     err_len);
