@@ -519,6 +519,29 @@ def print_floor(floor, minutes):
               f"{fmt(dig(floor.get('keepalived'), path), 12)}")
 
 
+RT_VARIANTS = ("keepvip", "keepvip+rt", "keepalived", "keepalived+rt")
+
+
+def print_rt(rt, seconds, priority):
+    mdi = master_down_interval(10, PRIORITY[2])
+    print(f"\nReal-time: 3 nodes, 10 ms adverts (v3 unicast), a CPU hog on every core, "
+          f"{seconds} s steady, four labs side by side; +rt = SCHED_RR priority {priority} and "
+          f"locked memory (keepvip KEEPVIP_REALTIME_PRIORITY, keepalived vrrp_rt_priority + "
+          f"vrrp_no_swap). MDI {mdi:.2f} ms")
+    print(f"{'':32}" + "".join(f" {v:>14}" for v in RT_VARIANTS))
+    rows = [("steady window (s)", ("window_s",)),
+            ("master adverts", ("master_adverts",)),
+            ("spurious master changes (wire)", ("spurious_transitions",)),
+            ("spurious episodes", ("spurious_episodes",)),
+            ("adverts from backups", ("adverts_from_backups",)),
+            ("master max advert gap (ms)", ("master_max_gap_ms",)),
+            ("master gap p99.9 (ms)", ("master_gap_p999_ms",)),
+            ("master gaps > MDI", ("master_gaps_over_master_down",)),
+            ("master PSS (kB)", ("memory_master", "pss_kb"))]
+    for label, path in rows:
+        print(f"{label:32}" + "".join(f" {fmt(dig(rt.get(v), path), 14)}" for v in RT_VARIANTS))
+
+
 # ------------------------------------------------------------------------------------------
 # SVG timeline of one failover
 
@@ -637,9 +660,11 @@ def main():
     ap.add_argument("--manifest", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--floor-minutes", default="0")
+    ap.add_argument("--rt-seconds", default="0")
+    ap.add_argument("--rt-priority", default="0")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    rounds, scale, floor = {}, {}, {}
+    rounds, scale, floor, rt = {}, {}, {}, {}
     with open(args.manifest) as f:
         for line in f:
             part, kind, rnd, pcap, evpath = line.rstrip("\n").split("\t")
@@ -651,8 +676,10 @@ def main():
                 scale[kind] = analyze_scale(pcap, evpath)
             elif part == "floor":
                 floor[kind] = analyze_floor(pcap, evpath)
+            elif part == "rt":
+                rt[kind] = analyze_floor(pcap, evpath)
     path = os.path.join(args.out, "latest.json")
-    # Parts not run this time (main, scale, floor) keep their last results, with their meta.
+    # Parts not run this time (main, scale, floor, rt) keep their last results, with their meta.
     result = {}
     if os.path.exists(path):
         with open(path) as f:
@@ -684,6 +711,10 @@ def main():
     if floor:
         result["floor"] = dict(floor, minutes=float(args.floor_minutes), meta=result["meta"])
         print_floor(floor, args.floor_minutes)
+    if rt:
+        result["rt"] = dict(rt, seconds=float(args.rt_seconds),
+                            rt_priority=int(args.rt_priority), meta=result["meta"])
+        print_rt(rt, args.rt_seconds, args.rt_priority)
     with open(path, "w") as f:
         json.dump(result, f, indent=1, sort_keys=True)
     print(f"\nwrote {path}" + (" and failover.svg" if rounds else ""))

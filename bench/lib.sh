@@ -99,14 +99,19 @@ capture_stop() {
 
 # keepalived_conf HOST PRIO ADVERT_MS VRID VIP PEERS...: one vrrp_instance, the same settings
 # keepvip gets: v3, unicast from the host's address to the peers, preempt, starts as BACKUP.
+# KA_RT_PRIORITY (when set and not 0): vrrp_rt_priority at that priority and vrrp_no_swap
+# (mlockall), keepalived's pair for KEEPVIP_REALTIME_PRIORITY.
 keepalived_conf() {
-	local host=$1 prio=$2 advert_ms=$3 vrid=$4 vip=$5 peer
+	local host=$1 prio=$2 advert_ms=$3 vrid=$4 vip=$5 peer rt=""
 	shift 5
+	[ "${KA_RT_PRIORITY:-0}" = 0 ] ||
+		rt=$(printf '\tvrrp_rt_priority %s\n\tvrrp_no_swap' "$KA_RT_PRIORITY")
 	cat <<EOF
 global_defs {
 	router_id bench_h$host
 	vrrp_version 3
 	vrrp_garp_master_delay 0
+$rt
 }
 vrrp_instance VI_$vrid {
 	state BACKUP
@@ -129,6 +134,10 @@ EOF
 EOF
 }
 
+# NODE_RT[LAB]: real-time priority for the daemons of that lab (keepvip:
+# KEEPVIP_REALTIME_PRIORITY; keepalived: vrrp_rt_priority + vrrp_no_swap); unset or 0: off.
+declare -A NODE_RT=()
+
 # node_start LAB HOST KIND DIR PRIO ADVERT_MS VRID VIP PEERS...: starts one daemon in the
 # host's namespace; logs to DIR/KIND-hHOST.log. Prints nothing; NODE_PID gets the pid.
 node_start() {
@@ -148,13 +157,15 @@ node_start() {
 			KEEPVIP_PRIORITY="$prio" KEEPVIP_ADVERT_MS="$advert_ms" KEEPVIP_VRRP_VERSION=3 \
 			KEEPVIP_PREEMPT=true KEEPVIP_PEERS="$peers" \
 			KEEPVIP_ORCHESTRATOR=static KEEPVIP_LOG_LEVEL=info \
+			KEEPVIP_REALTIME_PRIORITY="${NODE_RT[$lab]:-0}" \
 			"$BENCH_KEEPVIP" run </dev/null >>"$log" 2>&1 &
 		;;
 	keepalived)
 		local conf="$dir/keepalived-$lab-h$host.conf"
 		# A killed keepalived leaves its pid files; a reused pid would stop the next start.
 		rm -f "$dir/keepalived-$lab-h$host.pid" "$dir/keepalived-$lab-h$host.vrrp.pid"
-		keepalived_conf "$host" "$prio" "$advert_ms" "$vrid" "$vip" "$@" >"$conf"
+		KA_RT_PRIORITY=${NODE_RT[$lab]:-0} \
+			keepalived_conf "$host" "$prio" "$advert_ms" "$vrid" "$vip" "$@" >"$conf"
 		ip netns exec "$ns" /usr/sbin/keepalived -n -l -G -P -f "$conf" \
 			-p "$dir/keepalived-$lab-h$host.pid" -r "$dir/keepalived-$lab-h$host.vrrp.pid" \
 			</dev/null >>"$log" 2>&1 &

@@ -2,7 +2,7 @@
 # run.sh — keepvip against keepalived 2.2.7 on the same namespace topology, same settings.
 #
 #   bench/run.sh [--rounds N] [--quick] [--scale] [--floor MINUTES] [--no-main]
-#                [--cpu-seconds S] [--keepvip PATH] [--keep-raw]
+#                [--rt SECONDS] [--cpu-seconds S] [--keepvip PATH] [--keep-raw]
 #
 # Main comparison (default, N rounds, keepvip and keepalived alternating): 3 nodes, VRRPv3
 # unicast, advert 100 ms, priorities 150/100/50, VIP 10.99.0.100/24. Each round of each daemon:
@@ -12,6 +12,9 @@
 # --scale: one process with 255 instances (VRID 1..255) at 100 ms, a backup beside it.
 # --floor M: three nodes at 10 ms adverts with a CPU hog on the last core, M minutes, both
 # daemons side by side in two labs; spurious transitions, then SIGKILL failovers.
+# --rt S: KEEPVIP_REALTIME_PRIORITY against keepalived's vrrp_rt_priority: four labs side by
+# side (keepvip, keepvip + SCHED_RR, keepalived, keepalived + SCHED_RR), three nodes at 10 ms
+# adverts each, a CPU hog on every core, S seconds steady; the master's advert gaps.
 # --quick: 1 round, 5 s CPU window (a smoke run). Analysis: bench/analyze.py (results/).
 set -u -o pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -27,8 +30,10 @@ KEEP_RAW=0
 KEEPVIP_SRC=$BENCH_DIR/../build/keepvip
 SCALE_S=30
 FLOOR_KILLS=5
+RT_S=0
+RT_PRIORITY=50
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -36,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--quick) ROUNDS=1; CPU_S=5; SCALE_S=10; FLOOR_KILLS=2 ;;
 	--scale) DO_SCALE=1 ;;
 	--floor) FLOOR_MIN=$2; shift ;;
+	--rt) RT_S=$2; shift ;;
 	--no-main) DO_MAIN=0 ;;
 	--cpu-seconds) CPU_S=$2; shift ;;
 	--keepvip) KEEPVIP_SRC=$2; shift ;;
@@ -301,6 +307,50 @@ run_floor() {
 	bench_log "floor done"
 }
 
+# run_rt SECONDS: the four variants side by side (one lab each), every core loaded by a
+# SCHED_OTHER busy loop pinned to it; the steady window of floor_start, no kills.
+run_rt() {
+	local seconds=$1 variant kind lab cpu hog
+	local -a variants=(keepvip keepvip+rt keepalived keepalived+rt) hogs=()
+	local -A cap=() lab_of=()
+	for variant in "${variants[@]}"; do
+		lab=rt$((${#lab_of[@]} + 1))
+		lab_of[$variant]=$lab
+		[ "${variant#*+}" = rt ] && NODE_RT[$lab]=$RT_PRIORITY
+		lab_make "$lab" 3
+		: >"$RAW/rt-$variant.events"
+		capture_start "$lab" "$RAW/rt-$variant.pcap"
+		cap[$variant]=$BENCH_CAPTURE_PID
+	done
+	for cpu in $(seq 0 $(($(nproc) - 1))); do
+		taskset -c "$cpu" sh -c 'while :; do :; done' &
+		hog=$!
+		hogs+=("$hog")
+		BENCH_PIDS+=("$hog")
+	done
+	bench_log "rt: CPU hogs ${hogs[*]} on every core; SCHED_RR priority $RT_PRIORITY; $seconds s steady"
+	for variant in "${variants[@]}"; do
+		ev "$RAW/rt-$variant.events" hog 1 "$(nproc)"
+		floor_start "${lab_of[$variant]}" "${variant%+rt}" "$RAW/rt-$variant.events"
+	done
+	sleep "$seconds"
+	for variant in "${variants[@]}"; do
+		ev "$RAW/rt-$variant.events" steady_end 1
+		ev "$RAW/rt-$variant.events" mem 1 "$(node_memory "${lab_of[$variant]}" 1)"
+	done
+	for hog in "${hogs[@]}"; do
+		kill -KILL "$hog" 2>/dev/null
+		wait "$hog" 2>/dev/null
+	done
+	for variant in "${variants[@]}"; do
+		stop_nodes "${lab_of[$variant]}" 1 2 3
+		capture_stop "${cap[$variant]}"
+		printf 'rt\t%s\t1\t%s\t%s\n' "$variant" "$RAW/rt-$variant.pcap" \
+			"$RAW/rt-$variant.events" >>"$MANIFEST"
+	done
+	bench_log "rt done"
+}
+
 if [ "$DO_MAIN" = 1 ]; then
 	lab_make main 3
 	for r in $(seq 1 "$ROUNDS"); do
@@ -320,6 +370,10 @@ fi
 if [ "$FLOOR_MIN" != 0 ]; then
 	run_floor "$FLOOR_MIN"
 fi
+if [ "$RT_S" != 0 ]; then
+	run_rt "$RT_S"
+fi
 
 python3 "$BENCH_DIR/analyze.py" --manifest "$MANIFEST" --out "$BENCH_DIR/results" \
-	--floor-minutes "$FLOOR_MIN" || bench_die "analysis failed"
+	--floor-minutes "$FLOOR_MIN" --rt-seconds "$RT_S" --rt-priority "$RT_PRIORITY" ||
+	bench_die "analysis failed"

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "loop.h"
 #include "netlink.h"
+#include "realtime.h"
 #include "reload_plan.h"
 #include "sd_notify.h"
 #include "status_render.h"
@@ -512,6 +513,9 @@ static void reload_now(struct daemon *d, const struct adapter_discovery *known, 
 		return;
 	}
 	log_setup(next->log_format, next->log_level);
+	if (next->realtime_priority != d->settings->realtime_priority)
+		log_warn("settings", "%s: realtime_priority %u -> %u applies at the next start",
+			 why, d->settings->realtime_priority, next->realtime_priority);
 	reload_commit(d, &r);
 	if (r.restarted + r.added + r.removed == 0)
 		log_info("settings", "%s: settings reloaded in place", why);
@@ -678,6 +682,7 @@ static int daemon_setup(struct daemon *d, const struct adapter_ops *ops,
 {
 	char err[512];
 	tighten_timer_slack();
+	realtime_apply(d->settings->realtime_priority); /* not fatal: realtime.h says why */
 	int rc = loop_new(&d->loop);
 	if (rc < 0) {
 		log_error(NULL, "event loop: %s", strerror(-rc));

@@ -119,6 +119,14 @@ const struct setting_key_info setting_keys[SK_COUNT] = {
 		.help = "log lines as text or json; default text"),
 	[SK_LOG_LEVEL] = GLOBAL("KEEPVIP_LOG_LEVEL", "log_level",
 		.help = "error, warn, info or debug; default info"),
+	/* keepalived's authentication { auth_type PASS; auth_pass ... }: VRRPv2 only */
+	[SK_AUTH_PASS] = INSTANCE("KEEPVIP_AUTH_PASS", NULL, "auth_pass", .secret = true,
+		.help = "VRRPv2 password (keepalived's auth_type PASS), at most 8 characters, "
+			"sent and checked; a secret; default none"),
+	/* keepalived's vrrp_rt_priority: SCHED_RR priority, 0 = off */
+	[SK_REALTIME_PRIORITY] = GLOBAL("KEEPVIP_REALTIME_PRIORITY", "realtime_priority",
+		.help = "SCHED_RR priority 1..99 and locked memory, set at start (keepalived's "
+			"vrrp_rt_priority); default 0 (off)"),
 };
 
 const enum setting_key check_tuning_key[TUNE_COUNT] = {

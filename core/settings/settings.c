@@ -78,6 +78,9 @@ static int resolve_globals(struct errbuf *e, const struct raw_settings *raw,
 					     settings_log_level_names,
 					     COUNT_OF(settings_log_level_names),
 					     "one of error, warn, info, debug", LOG_LEVEL_INFO, &level);
+	if (rc == 0)
+		rc = settings_resolve_u8(e, &raw->globals[SK_REALTIME_PRIORITY], 0,
+					 SETTINGS_RT_PRIORITY_MAX, 0, &s->realtime_priority);
 	s->log_format = (enum log_format)format;
 	s->log_level = (enum log_level)level;
 	if (rc == 0 && in->yaml_text != NULL && in->yaml_path != NULL)

@@ -28,6 +28,8 @@
 #define SETTINGS_NAME_LEN 64
 #define SETTINGS_TEXT_LEN 512   /* URLs, commands, paths */
 #define SETTINGS_ERR_LEN 512
+#define SETTINGS_AUTH_PASS_MAX 8 /* RFC 3768 §5.3.10: 8 bytes of Authentication Data */
+#define SETTINGS_RT_PRIORITY_MAX 99 /* sched_get_priority_max(SCHED_RR) on Linux */
 
 enum vrrp_mode { VRRP_MODE_AUTO = 0, VRRP_MODE_UNICAST, VRRP_MODE_MULTICAST };
 
@@ -78,6 +80,7 @@ struct instance_settings {
 	 * at start and every conflict_check_s while master; 0 = no check at all. */
 	uint32_t conflict_check_s;     /* 0..86400, default 60 */
 	enum conflict_action conflict_action; /* default warn */
+	char auth_pass[SETTINGS_AUTH_PASS_MAX + 1]; /* v2 PASS password, "" = none; a secret */
 };
 
 /* An adapter's setting (setting_keys.h), checked by its kind; read with settings_get. */
@@ -95,6 +98,7 @@ struct settings {
 	enum log_format log_format;
 	enum log_level log_level;
 	char config_path[SETTINGS_TEXT_LEN];  /* YAML file used, "" = none */
+	uint8_t realtime_priority;            /* SCHED_RR priority 1..99, 0 = off (at start) */
 	struct adapter_setting adapter_values[SETTINGS_MAX_ADAPTER_KEYS];
 	size_t n_adapter_values;              /* one per key of the adapters' tables, in order */
 };

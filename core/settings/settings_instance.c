@@ -292,6 +292,30 @@ static int resolve_name(struct errbuf *e, const struct raw_instance *ri,
 	return 0;
 }
 
+/* keepalived's auth_pass: VRRPv2 only (RFC 5798 §9: v3 dropped authentication), at most 8
+ * bytes (RFC 3768 §5.3.10). A secret: no error shows the value. */
+static int resolve_auth_pass(struct errbuf *e, const struct raw_instance *ri,
+			     struct instance_settings *inst)
+{
+	const struct raw_value *v = &ri->values[SK_AUTH_PASS];
+
+	inst->auth_pass[0] = '\0';
+	if (v->at.level == LEVEL_UNSET)
+		return 0;
+	if (inst->version != 2)
+		return settings_origin_error(e->buf, e->len, &v->at,
+					     "a password needs VRRP version 2 (version %u has no "
+					     "authentication, RFC 5798 §9): set version 2 or drop it",
+					     inst->version);
+	if (strlen(v->text) > SETTINGS_AUTH_PASS_MAX)
+		return settings_origin_error(e->buf, e->len, &v->at,
+					     "must be at most %d characters (value not shown: a "
+					     "secret)",
+					     SETTINGS_AUTH_PASS_MAX);
+	snprintf(inst->auth_pass, sizeof(inst->auth_pass), "%s", v->text);
+	return 0;
+}
+
 static int resolve_peers(struct errbuf *e, const struct raw_instance *ri,
 			 struct instance_settings *inst)
 {
@@ -468,6 +492,8 @@ int settings_resolve_instance(struct errbuf *e, const struct raw_instance *ri,
 		rc = resolve_name(e, ri, inst);
 	if (rc == 0)
 		rc = resolve_guards(e, ri, inst);
+	if (rc == 0)
+		rc = resolve_auth_pass(e, ri, inst);
 	return rc;
 }
 

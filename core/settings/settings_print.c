@@ -111,6 +111,9 @@ static void print_instance(FILE *out, const struct instance_settings *inst)
 		inst->garp_repeat, inst->garp_delay_ms, inst->garp_refresh_s);
 	fprintf(out, "    conflict_check_s: %u\n    conflict_action: %s\n", inst->conflict_check_s,
 		settings_conflict_action_names[inst->conflict_action]);
+	if (inst->auth_pass[0] != '\0')
+		print_text(out, "    ", setting_keys[SK_AUTH_PASS].yaml, inst->auth_pass,
+			   setting_keys[SK_AUTH_PASS].secret ? MASK_ALL : MASK_NONE);
 }
 
 /* An adapter setting: a number bare, other kinds quoted; "" when not given. */
@@ -134,6 +137,7 @@ void settings_print(const struct settings *s, FILE *out)
 		s->config_path[0] ? s->config_path : "(no file)");
 	fprintf(out, "orchestrator: %s\n", s->orchestrator);
 	print_text(out, "", "status_addr", s->status_addr, MASK_NONE);
+	fprintf(out, "%s: %u\n", setting_keys[SK_REALTIME_PRIORITY].yaml, s->realtime_priority);
 	fprintf(out, "log:\n  format: %s\n  level: %s\n",
 		settings_log_format_names[s->log_format], settings_log_level_names[s->log_level]);
 	for (size_t i = 0; i < s->n_adapter_values; i++)

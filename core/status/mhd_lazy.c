@@ -41,6 +41,8 @@ struct mhd_api {
 						  va_list ap);
 	const union MHD_DaemonInfo *(*MHD_get_daemon_info)(struct MHD_Daemon *d,
 							   enum MHD_DaemonInfoType type, ...);
+	const union MHD_ConnectionInfo *(*MHD_get_connection_info)(
+		struct MHD_Connection *c, enum MHD_ConnectionInfoType type, ...);
 };
 
 static struct mhd_api api;
@@ -57,9 +59,10 @@ static bool mhd_loaded(void)
 #define NAME(name, ...) #name,
 #define SLOT(name, ...) (void **)&api.name,
 	static const char *const names[] = { MHD_FIXED_FUNCTIONS(NAME) "MHD_start_daemon_va",
-					     "MHD_get_daemon_info" };
+					     "MHD_get_daemon_info", "MHD_get_connection_info" };
 	void **const slots[] = { MHD_FIXED_FUNCTIONS(SLOT)(void **)&api.MHD_start_daemon_va,
-				 (void **)&api.MHD_get_daemon_info };
+				 (void **)&api.MHD_get_daemon_info,
+				 (void **)&api.MHD_get_connection_info };
 #undef NAME
 #undef SLOT
 	_Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(slots) / sizeof(slots[0]),
@@ -132,4 +135,12 @@ const union MHD_DaemonInfo *MHD_get_daemon_info(struct MHD_Daemon *d,
 						enum MHD_DaemonInfoType type, ...)
 {
 	FORWARD(MHD_get_daemon_info, (d, type), NULL)
+}
+
+/* The status server asks only for MHD_CONNECTION_INFO_CONNECTION_FD, which takes no further
+ * argument; none is passed on. */
+const union MHD_ConnectionInfo *MHD_get_connection_info(struct MHD_Connection *c,
+							enum MHD_ConnectionInfoType type, ...)
+{
+	FORWARD(MHD_get_connection_info, (c, type), NULL)
 }

@@ -29,8 +29,32 @@
 #define LOG_SCOPE "status"
 #define LISTEN_BACKLOG 16
 #define CONNECTION_LIMIT 32u
-#define CONNECTION_TIMEOUT_S 10u
+/* One address may hold at most this many: a status address bound to a routable address
+ * keeps slots for the other clients (a liveness probe) when one client floods it. */
+#define PER_IP_LIMIT 24u
+/* A connection silent this long is closed (MHD's own inactivity timeout)... */
+#define CONNECTION_TIMEOUT_S 3u
+/* ...and any connection is cut this long after it was accepted, whatever it sends: a slow
+ * client dribbling a byte a second never goes idle, and 32 of them would otherwise hold
+ * every slot for good (tests/integration/status_abuse.sh). Every answer is rendered at
+ * once, so a real client needs milliseconds. */
+#define CONNECTION_DEADLINE_US 5000000u
+/* The memory MHD gives one connection for the request line, headers and the reply buffer:
+ * a longer request line (a 1 MB URL) gets 414, more headers 431, and 32 connections cost at
+ * most 32 x 16 kB whatever they send. The longest answer (/metrics) is sent from its own
+ * buffer, not from this pool. */
+#define CONNECTION_MEMORY_LIMIT (16u * 1024u)
+/* An MHD_run longer than this is logged (debug): it would delay the adverts. */
+#define SLOW_RUN_US 5000u
 #define HOST_LEN 256
+
+/* One connection MHD accepted, for the deadline. */
+struct conn_track {
+	struct conn_track *prev, *next;
+	int fd;
+	uint64_t accepted_us;   /* loop_now_us() */
+	bool cut;               /* shut down at its deadline; MHD closes it */
+};
 
 struct status_server {
 	struct loop *loop;
@@ -41,6 +65,8 @@ struct status_server {
 	int epoll_fd;              /* MHD's, watched on the loop; -1 when not added */
 	bool at_limit;             /* MHD held CONNECTION_LIMIT connections at its last run */
 	struct loop_timer timer;   /* MHD_get_timeout */
+	struct loop_timer deadline_timer; /* the oldest connection's CONNECTION_DEADLINE_US */
+	struct conn_track conns;   /* list head: accepted connections, oldest first */
 	status_view_fn get_view;
 	void *arg;
 	uint16_t port;
@@ -218,14 +244,29 @@ static unsigned current_connections(struct status_server *s)
 	return info != NULL ? info->num_connections : 0;
 }
 
+/* CPU time of this thread: tells a slow run from a run the scheduler preempted. */
+static uint64_t thread_cpu_us(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 /* At CONNECTION_LIMIT, MHD takes its listening socket out of its epoll set; it puts it back
  * at the start of the MHD_run after the one that freed a slot. When nothing else is going on
  * (the last held connection just closed) no event would ever bring that run, and the server
  * would stop answering for good: so leaving the limit asks for one more run at once. */
 static void run_mhd(struct status_server *s)
 {
+	uint64_t started = loop_now_us(), cpu_started = thread_cpu_us();
 	if (MHD_run(s->mhd) != MHD_YES)
 		log_warn(LOG_SCOPE, "status server: MHD_run failed");
+	uint64_t took = loop_now_us() - started;
+	if (took > SLOW_RUN_US)
+		log_debug(LOG_SCOPE, "status server: MHD_run took %.1f ms, %.1f ms of CPU "
+			  "(%u connections)", (double)took / 1000.0,
+			  (double)(thread_cpu_us() - cpu_started) / 1000.0, current_connections(s));
 	bool was_at_limit = s->at_limit;
 	s->at_limit = current_connections(s) >= CONNECTION_LIMIT;
 	if (was_at_limit && !s->at_limit) {
@@ -234,6 +275,76 @@ static void run_mhd(struct status_server *s)
 		log_warn(LOG_SCOPE, "status server: cannot arm its timer: out of memory");
 	}
 	schedule(s);
+}
+
+/* ---- the connection deadline ---- */
+
+static void arm_deadline(struct status_server *s)
+{
+	for (struct conn_track *c = s->conns.next; c != &s->conns; c = c->next) {
+		if (c->cut)
+			continue;
+		if (loop_timer_arm(s->loop, &s->deadline_timer,
+				   c->accepted_us + CONNECTION_DEADLINE_US) < 0)
+			log_warn(LOG_SCOPE, "status server: cannot arm its timer: out of memory");
+		return;
+	}
+	loop_timer_cancel(s->loop, &s->deadline_timer);
+}
+
+/* Connections past their deadline are shut down; MHD sees the end of their stream on its
+ * next run and closes them (MHD_CONNECTION_NOTIFY_CLOSED frees the track). */
+static void on_deadline(struct loop *loop, void *arg)
+{
+	struct status_server *s = arg;
+	uint64_t now = loop_now_us();
+	unsigned cut = 0;
+
+	(void)loop;
+	for (struct conn_track *c = s->conns.next; c != &s->conns; c = c->next) {
+		if (c->accepted_us + CONNECTION_DEADLINE_US > now)
+			break; /* oldest first: the rest are younger */
+		if (!c->cut && c->fd >= 0 && shutdown(c->fd, SHUT_RDWR) == 0)
+			cut++;
+		c->cut = true;
+	}
+	if (cut > 0)
+		log_debug(LOG_SCOPE, "status server: %u connection(s) cut at their %u s deadline",
+			  cut, CONNECTION_DEADLINE_US / 1000000u);
+	arm_deadline(s);
+	run_mhd(s);
+}
+
+/* MHD_NotifyConnectionCallback: every accepted connection is tracked until MHD closes it. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct status_server *s = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		struct conn_track *c = *socket_context;
+		if (c == NULL)
+			return;
+		c->prev->next = c->next;
+		c->next->prev = c->prev;
+		free(c);
+		*socket_context = NULL;
+		return;
+	}
+	struct conn_track *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return; /* not tracked: MHD's inactivity timeout still ends it */
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	c->fd = info != NULL ? info->connect_fd : -1;
+	c->accepted_us = loop_now_us();
+	c->prev = s->conns.prev;
+	c->next = &s->conns;
+	s->conns.prev->next = c;
+	s->conns.prev = c;
+	*socket_context = c;
+	if (c->prev == &s->conns)
+		arm_deadline(s); /* the only one: nothing armed yet */
 }
 
 static void on_epoll_ready(struct loop *loop, int fd, uint32_t events, void *arg)
@@ -363,7 +474,10 @@ static int start_mhd(struct status_server *s, int fd, char *err, size_t err_len)
 				  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
 				  MHD_OPTION_LISTEN_SOCKET, fd,
 				  MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
+				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_LIMIT,
 				  MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
+				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
+				  MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 				  MHD_OPTION_END);
 	if (s->mhd == NULL) {
 		/* Whether MHD closed the socket it was given on failure varies between
@@ -430,6 +544,8 @@ int status_server_start(struct loop *loop, const char *addr, status_view_fn get_
 				     .arg = arg };
 	snprintf(s->addr, sizeof(s->addr), "%s", addr);
 	loop_timer_init(&s->timer, on_timer, s);
+	loop_timer_init(&s->deadline_timer, on_deadline, s);
+	s->conns.prev = s->conns.next = &s->conns;
 
 	int fd = open_listener(addr, &sa, sa_len, err, err_len);
 	if (fd < 0) {
@@ -459,6 +575,7 @@ void status_server_free(struct status_server *s)
 	if (s == NULL)
 		return;
 	loop_timer_cancel(s->loop, &s->timer);
+	loop_timer_cancel(s->loop, &s->deadline_timer);
 	if (s->listen_fd >= 0) { /* MHD never started */
 		loop_io_remove(s->loop, s->listen_fd);
 		close(s->listen_fd);
@@ -467,5 +584,10 @@ void status_server_free(struct status_server *s)
 		loop_io_remove(s->loop, s->epoll_fd);
 	if (s->mhd != NULL)
 		MHD_stop_daemon(s->mhd);  /* closes the listening socket and every connection */
+	while (s->conns.next != &s->conns) { /* MHD_stop_daemon notified them closed already */
+		struct conn_track *c = s->conns.next;
+		s->conns.next = c->next;
+		free(c);
+	}
 	free(s);
 }

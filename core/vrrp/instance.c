@@ -5,6 +5,7 @@
 #include "instance_guard.h"
 #include "netlink.h"
 #include "notify.h"
+#include "vrrp_auth.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -187,6 +188,8 @@ static void fill_advert(const struct instance *inst, uint8_t priority, struct vr
 	adv->count = (uint8_t)inst->cfg->n_vips;
 	for (size_t i = 0; i < inst->cfg->n_vips; i++)
 		adv->addrs[i] = inst->cfg->vips[i].addr;
+	if (adv->version == 2)
+		vrrp_auth_fill(adv, inst->cfg->auth_pass); /* RFC 3768 §5.3.6, §5.3.10 */
 }
 
 /* csum_dst: the pseudo-header destination of the checksum, normally dst itself. */
@@ -446,6 +449,10 @@ static enum vrrp_reject instance_filter(const struct instance *inst,
 {
 	if (adv->version != inst->cfg->version)
 		return VRRP_REJECT_VERSION_MISMATCH;
+	/* v2 authentication first, as keepalived's vrrp_in_chk does: a group with another
+	 * password is not ours, whatever else the advert says */
+	if (vrrp_auth_check(adv, inst->cfg->auth_pass) != VRRP_ACCEPT)
+		return VRRP_REJECT_AUTH;
 	if (ip_addr_equal(&meta->src, &inst->src_group) ||
 	    ip_addr_equal(&meta->src, &inst->src_global))
 		return VRRP_REJECT_OWN;

@@ -11,7 +11,7 @@
  * tests/unit/test_reload_plan.c, whose positional initializer stops compiling); then update
  * this size. Checked where the layout is known (LP64: x86_64, aarch64). */
 #if defined(__x86_64__) || defined(__aarch64__)
-static_assert(sizeof(struct instance_settings) == 7040,
+static_assert(sizeof(struct instance_settings) == 7048,
 	      "struct instance_settings changed: give the new field its reload plan");
 #endif
 
@@ -66,6 +66,11 @@ static bool conflict_check_differs(cfg_t *a, cfg_t *b)
 static bool conflict_action_differs(cfg_t *a, cfg_t *b)
 {
 	return a->conflict_action != b->conflict_action;
+}
+
+static bool auth_pass_differs(cfg_t *a, cfg_t *b)
+{
+	return strcmp(a->auth_pass, b->auth_pass) != 0;
 }
 
 static bool interface_differs(cfg_t *a, cfg_t *b)
@@ -136,6 +141,10 @@ static const struct field_rule FIELDS[] = {
 	{ "garp_refresh_s", RELOAD_IN_PLACE, garp_refresh_differs },   /* timer re-armed */
 	{ "conflict_check_s", RELOAD_IN_PLACE, conflict_check_differs }, /* timer re-armed */
 	{ "conflict_action", RELOAD_IN_PLACE, conflict_action_differs }, /* judged at once */
+	/* the next advert carries the new password and the next one received is checked against
+	 * it, as keepalived's reload does: the state is kept (a group whose members disagree
+	 * drops each other's adverts until they agree, the operator's doing) */
+	{ "auth_pass", RELOAD_IN_PLACE, auth_pass_differs },
 };
 
 enum reload_plan reload_plan(cfg_t *running, cfg_t *next)

@@ -49,6 +49,7 @@ static const char *const reject_names[VRRP_REJECT__COUNT] = {
 	[VRRP_REJECT_INTERVAL_MISMATCH] = "interval_mismatch",
 	[VRRP_REJECT_OWN] = "own",
 	[VRRP_REJECT_VRID_CONFLICT] = "vrid_conflict",
+	[VRRP_REJECT_AUTH] = "auth",
 };
 
 const char *vrrp_reject_name(enum vrrp_reject reason)

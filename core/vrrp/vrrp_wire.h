@@ -54,6 +54,7 @@ enum vrrp_reject {
 	VRRP_REJECT_OWN,            /* our own advert looped back (set by the caller) */
 	VRRP_REJECT_VRID_CONFLICT,  /* addresses not ours, not from the owner: another group on
 				     * our VRID (RFC 5798 §7.1) (set by the caller) */
+	VRRP_REJECT_AUTH,           /* v2: Auth Type or password not ours (vrrp_auth.h) (caller) */
 	VRRP_REJECT__COUNT
 };
 

@@ -9,7 +9,10 @@
  * connections) that keeps the last peers and backs off; an old server that ignores
  * wait=true, which must not make us spin; a quiet long poll; bad answers (truncated, huge,
  * wrong types, not JSON, an unknown shape, an unknown version) that log a clear line and
- * leave the peers as they were. */
+ * leave the peers as they were; hostile answers (issue 13: 1 GiB streamed forever, a byte a
+ * second, a long poll that never ends, bytes that are not UTF-8, arrays nested 100,000 deep)
+ * that end at a bound — the answer cap (memory checked), the request timeout, the long poll's
+ * maxWait + slack — and keep the peers too. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #define SERVICE_PATH "/2015-12-19/stacks/keepvip/services/keepvip"
 
@@ -420,7 +424,8 @@ static void test_outage_dropped_connections_keep_peers(void **state)
 
 /* ---- bad answers ------------------------------------------------------------------------ */
 
-static void bad_answer(struct fixture *f, const char *kind, const char *expect_in_log)
+static void bad_answer_within(struct fixture *f, const char *kind, const char *expect_in_log,
+			      unsigned within_ms)
 {
 	char what[256];
 	open_adapter(f);
@@ -429,10 +434,15 @@ static void bad_answer(struct fixture *f, const char *kind, const char *expect_i
 	snprintf(what, sizeof(what), "body?path=%s&kind=%s", SERVICE_PATH, kind);
 	control_ok(f, what);
 	control_ok(f, "stop?name=keepvip-keepvip-3");
-	assert_true(log_shows_within(f, expect_in_log, 3000));
+	assert_true(log_shows_within(f, expect_in_log, within_ms));
 	assert_true(log_has(f, "keeping 2 known peers"));
 	assert_int_equal(f->updates, 1);
 	assert_peers(adapter_last(f->adapter), both_peers, 2);
+}
+
+static void bad_answer(struct fixture *f, const char *kind, const char *expect_in_log)
+{
+	bad_answer_within(f, kind, expect_in_log, 3000);
 }
 
 static void test_truncated_answer(void **state)
@@ -459,6 +469,66 @@ static void test_not_json(void **state)
 static void test_unknown_shape(void **state)
 {
 	bad_answer(*state, "unknown_shape", "containers: expected a list, got string");
+}
+
+/* ---- hostile answers (issue 13) --------------------------------------------------------- */
+
+static long peak_rss_kb(void)
+{
+	struct rusage ru;
+	assert_int_equal(getrusage(RUSAGE_SELF, &ru), 0);
+	return ru.ru_maxrss;
+}
+
+/* 1 GiB, streamed without end: the read stops at the 4 MiB answer cap, and the process never
+ * holds much more than that (the peak RSS, whatever came before, grows by less than 16 MiB). */
+static void test_endless_answer(void **state)
+{
+	long before = peak_rss_kb();
+	bad_answer(*state, "endless", "response body larger than 4194304 bytes");
+	long grown = peak_rss_kb() - before;
+	print_message("peak RSS grew by %ld kB while 1 GiB was offered\n", grown);
+	assert_true(grown < 16 * 1024);
+}
+
+/* A byte a second: the request's 5 s timeout ends it. */
+static void test_slow_answer(void **state)
+{
+	bad_answer_within(*state, "slow", "timed out after 5000 ms", 8000);
+}
+
+static void test_not_utf8(void **state)
+{
+	bad_answer(*state, "bad_utf8", "invalid JSON at line");
+}
+
+/* jansson stops at its own depth limit (2048): no deep recursion, no quadratic time. */
+static void test_deeply_nested(void **state)
+{
+	bad_answer(*state, "deep", "maximum parsing depth reached");
+}
+
+/* A long poll that answers its headers and then nothing, ever: maxWait (1 s) + the 10 s the
+ * server may take beyond it end it; the peers stay, the watch retries. */
+static void test_long_poll_never_ends(void **state)
+{
+	struct fixture *f = *state;
+	harness_env_set(&f->env, "KEEPVIP_RANCHER_MAX_WAIT_S", "1");
+	open_adapter(f);
+	start_adapter(f);
+	run_for(f, 300);
+	control_ok(f, "hang_poll?on=1");
+	assert_true(log_shows_within(f, "(long poll): timed out after 11000 ms", 14000));
+	assert_true(log_has(f, "keeping 2 known peers"));
+	assert_int_equal(f->updates, 1);
+	assert_peers(adapter_last(f->adapter), both_peers, 2);
+	/* the server answers again: the watch goes on and sees a change */
+	control_ok(f, "hang_poll?on=0");
+	control_ok(f, "stop?name=keepvip-keepvip-3");
+	assert_true(updates_reach(f, 2, 8000));
+	static const char *const only_b[] = { "10.42.0.12" };
+	assert_peers(&f->last, only_b, 1);
+	assert_false(f->saw_empty);
 }
 
 /* ---- detection -------------------------------------------------------------------------- */
@@ -518,6 +588,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_shape, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_endless_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_utf8, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deeply_nested, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_poll_never_ends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_settings, setup, teardown),
 	};

@@ -43,6 +43,7 @@ static const struct instance_settings BASE = {
 	60,                      /* garp_refresh_s */
 	60,                      /* conflict_check_s */
 	CONFLICT_WARN,           /* conflict_action */
+	"",                      /* auth_pass */
 };
 
 static void parse(const char *text, struct ip_addr *out)
@@ -122,6 +123,7 @@ static void m_conflict_refuse(struct instance_settings *s)
 {
 	s->conflict_action = CONFLICT_REFUSE;
 }
+static void m_auth_pass(struct instance_settings *s) { strcpy(s->auth_pass, "secret1"); }
 
 struct field_case {
 	const char *what;
@@ -166,6 +168,7 @@ static const struct field_case FIELD_CASES[] = {
 	{ "garp_refresh_s", m_garp_refresh, RELOAD_IN_PLACE, "garp_refresh_s" },
 	{ "conflict_check_s", m_conflict_check, RELOAD_IN_PLACE, "conflict_check_s" },
 	{ "conflict_action", m_conflict_refuse, RELOAD_IN_PLACE, "conflict_action" },
+	{ "auth_pass", m_auth_pass, RELOAD_IN_PLACE, "auth_pass" },
 };
 
 /* Flipping one field, either way (running -> next and back), gives its plan, never "same". */
@@ -206,6 +209,7 @@ static void unused_bytes_are_not_a_change(void **state)
 	next->name[10] = 'x';
 	next->interface[10] = 'x';
 	next->notify[100] = 'x';
+	next->auth_pass[3] = 'x';
 	next->checks[0].target[5] = 'x';
 	parse("10.0.0.200", &next->vips[1].addr);
 	parse("10.0.0.201", &next->peers[1]);

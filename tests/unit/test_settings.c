@@ -1085,6 +1085,61 @@ static void test_secret_masked(void **state)
 	assert_null(strstr(err, "far-too-long"));
 }
 
+/* KEEPVIP_AUTH_PASS / auth_pass: VRRPv2 only, at most 8 characters, a secret nowhere shown. */
+static void test_auth_pass(void **state)
+{
+	(void)state;
+	LOAD_OK(load_env(KV({ "KEEPVIP_VIPS", "10.0.0.1" }, { "KEEPVIP_VRRP_VERSION", "2" },
+			    { "KEEPVIP_AUTH_PASS", "kvlpass1" })));
+	assert_string_equal(S->instances[0].auth_pass, "kvlpass1");
+	char *text = print_to_string(S);
+	assert_null(strstr(text, "kvlpass1"));
+	assert_non_null(strstr(text, "    auth_pass: \"***\"\n"));
+	free(text);
+	LOAD_OK(load_yaml("vips: 10.0.0.1\nversion: 2\nauth_pass: abc\n"));
+	assert_string_equal(S->instances[0].auth_pass, "abc");
+	LOAD_OK(load_env(KV({ "KEEPVIP_VIPS", "10.0.0.1" }, { "KEEPVIP_VRRP_VERSION", "2" })));
+	assert_string_equal(S->instances[0].auth_pass, "");
+	text = print_to_string(S);
+	assert_null(strstr(text, "auth_pass"));
+	free(text);
+
+	LOAD_FAILS(load_env(KV({ "KEEPVIP_VIPS", "10.0.0.1" }, { "KEEPVIP_AUTH_PASS", "kvlpass1" })),
+		   "env KEEPVIP_AUTH_PASS: a password needs VRRP version 2 (version 3 has no "
+		   "authentication, RFC 5798 §9): set version 2 or drop it");
+	LOAD_FAILS(load_yaml("instances:\n"
+			     "  - vips: 10.0.0.1\n"
+			     "    auth_pass: kvlpass1\n"),
+		   YAML_PATH ":3:16: auth_pass: a password needs VRRP version 2 (version 3 has "
+			     "no authentication, RFC 5798 §9): set version 2 or drop it");
+	LOAD_FAILS(load_env(KV({ "KEEPVIP_VIPS", "10.0.0.1" }, { "KEEPVIP_VRRP_VERSION", "2" },
+			       { "KEEPVIP_AUTH_PASS", "ninechars" })),
+		   "env KEEPVIP_AUTH_PASS: must be at most 8 characters (value not shown: a "
+		   "secret)");
+	assert_null(strstr(err, "ninechars"));
+	assert_true(setting_keys[SK_AUTH_PASS].secret);
+}
+
+/* KEEPVIP_REALTIME_PRIORITY / realtime_priority: 0 (off) .. 99, global. */
+static void test_realtime_priority(void **state)
+{
+	(void)state;
+	LOAD_OK(load_env(KV({ "KEEPVIP_VIPS", "10.0.0.1" })));
+	assert_int_equal(S->realtime_priority, 0);
+	LOAD_OK(load_env(KV({ "KEEPVIP_VIPS", "10.0.0.1" }, { "KEEPVIP_REALTIME_PRIORITY", "99" })));
+	assert_int_equal(S->realtime_priority, 99);
+	char *text = print_to_string(S);
+	assert_non_null(strstr(text, "\nrealtime_priority: 99\n"));
+	free(text);
+	LOAD_OK(load_yaml("realtime_priority: 10\ninstances:\n  - vips: 10.0.0.1\n"));
+	assert_int_equal(S->realtime_priority, 10);
+	LOAD_FAILS(load_env(KV({ "KEEPVIP_VIPS", "10.0.0.1" },
+			       { "KEEPVIP_REALTIME_PRIORITY", "100" })),
+		   "env KEEPVIP_REALTIME_PRIORITY: \"100\" is not between 0 and 99");
+	LOAD_FAILS(load_yaml("realtime_priority: rr\nvips: 10.0.0.1\n"),
+		   YAML_PATH ":1:20: realtime_priority: must be between 0 and 99");
+}
+
 /* KEEPVIP_ORCHESTRATOR takes "auto" and the names handed in, nothing else. */
 static void test_orchestrator_names_handed_in(void **state)
 {
@@ -1139,6 +1194,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_auth_pass),
+		cmocka_unit_test(test_realtime_priority),
 		cmocka_unit_test(test_ipv6_defaults),
 		cmocka_unit_test(test_seed_catalog_aliases),
 		cmocka_unit_test(test_keepvip_name_wins_over_alias),

@@ -25,7 +25,11 @@ Controls (GET /_control/..., besides fake_api.py's own: stats, requests, down, p
   old_server?on=1|0      ignore wait=true
   managed?on=1|0         /self/service answers (a managed-network client)
   body?path=P&kind=K     the body of path P (without query) replaced, until clear:
-                         K = truncated, huge, wrong_types, not_json, unknown_shape
+                         K = truncated, huge, wrong_types, not_json, unknown_shape,
+                         bad_utf8 (a byte sequence that is not UTF-8), deep (arrays nested
+                         100,000 deep), endless (1 GiB, streamed: a server that never stops),
+                         slow (the good body, one byte a second)
+  hang_poll?on=1|0       long polls answer their headers and one byte, then never end
 stats adds "version_waits" (long polls begun).
 """
 import copy
@@ -42,6 +46,10 @@ V1, V2, V3 = "2015-07-25", "2015-12-19", "2016-07-29"
 VERSIONS = [V1, V2, V3, "latest"]
 MAX_WAIT_CAP = 120
 HUGE_BYTES = 6 << 20
+ENDLESS_BYTES = 1 << 30
+ENDLESS_PIECE = b"x" * (64 << 10)
+DEEP_LEVELS = 100000
+STREAMED = ("endless", "slow")
 
 
 def load(fixtures, name):
@@ -92,6 +100,10 @@ def spoil(kind, good):
         return b'{"padding":' + pad + b"," + good[1:] if good.startswith(b"{") else b"[" + pad + b"]"
     if kind == "not_json":
         return b"<html>502 Bad Gateway</html>"
+    if kind == "bad_utf8":
+        return good.replace(b'"name": "', b'"name": "\xc3\x28\xff', 1)
+    if kind == "deep":
+        return b"[" * DEEP_LEVELS + b"]" * DEEP_LEVELS
     data = json.loads(good)
     if kind == "wrong_types":
         items = data.get("containers") if isinstance(data, dict) else data
@@ -104,6 +116,14 @@ def spoil(kind, good):
     elif kind == "unknown_shape":
         data = {"containers": "keepvip-keepvip-1,keepvip-keepvip-2"} if isinstance(data, dict) else {"items": data}
     return json.dumps(data).encode()
+
+
+def streamed(kind, good):
+    """The stream steps of a body that takes forever: 1 GiB, or a byte a second."""
+    if kind == "endless":
+        return [{"chunk": b'{"padding":"'}] + [{"chunk": ENDLESS_PIECE}] * (
+            ENDLESS_BYTES // len(ENDLESS_PIECE))
+    return [{"chunk": good[i:i + 1], "delay_ms": 1000} for i in range(len(good))]
 
 
 class Scenario:
@@ -133,6 +153,7 @@ class Scenario:
         self.self_by_source = options.get("self_by_source") == "1"
         self.managed = False
         self.bodies = {}
+        self.hang_poll = False
         self.version_waits = 0
 
     def extra_stats(self):
@@ -205,6 +226,9 @@ class Scenario:
             return self.not_found(as_json, "Invalid version")
         q = req.query
         if rest == ["version"] and q.get("wait") == "true" and "value" in q and not self.old_server:
+            if self.hang_poll:
+                return Response(200, stream=[{"chunk": b'"'}, {"hold_ms": -1}],
+                                ctype="text/plain; charset=utf-8")
             self.long_poll(q)
         me = self.self_host_for(req.client) if self.self_by_source else self.self_host_name
         tree = self.tree(V3 if version == "latest" else version, me)
@@ -229,6 +253,8 @@ class Scenario:
     def answer(self, node, path, as_json):
         body = (json.dumps(node, indent=1) + "\n").encode() if as_json else plain_text(node).encode()
         kind = self.bodies.get(path)
+        if kind in STREAMED:
+            return Response(200, stream=streamed(kind, body), ctype="text/plain; charset=utf-8")
         if kind:
             body = spoil(kind, body)
         return Response(200, body, ctype="text/plain; charset=utf-8")  # Go sniffs JSON as text
@@ -268,7 +294,7 @@ class Scenario:
             with self.lock:
                 self.services[0].setdefault("metadata", {}).setdefault("keepvip", {})[q["key"]] = value
             self.bump()
-        elif what in ("old_server", "managed"):
+        elif what in ("old_server", "managed", "hang_poll"):
             setattr(self, what, q.get("on", "1") == "1")
         elif what == "body":
             self.bodies[q["path"]] = q["kind"]

@@ -48,9 +48,11 @@ ka_advert_int() { awk -v m="$1" 'BEGIN { printf "%g\n", m / 1000 }'; }
 # host, one vrrp_instance in state BACKUP on eth0. VIP with its prefix (IPv4 or IPv6).
 # OPTIONs: peers=A,B,... (unicast: unicast_src_ip is the host's own address of VIP's family,
 # unicast_peer the list), nopreempt, old_unicast_checksum (keepalived < 1.3.6 v3 unicast
-# checksum, computed with the multicast group as destination).
+# checksum, computed with the multicast group as destination), auth_pass=PASSWORD (VRRPv2
+# authentication { auth_type PASS; auth_pass PASSWORD }).
 ka_write_conf() {
 	local host=$1 vrid=$2 priority=$3 advert_ms=$4 version=$5 vip=$6 option peers="" src
+	local auth_pass=""
 	shift 6
 	local -a extra=() peer_list=()
 	for option in "$@"; do
@@ -61,6 +63,7 @@ ka_write_conf() {
 			;;
 		nopreempt) extra+=("nopreempt") ;;
 		old_unicast_checksum) extra+=("old_unicast_checksum") ;;
+		auth_pass=*) auth_pass=${option#auth_pass=} ;;
 		*) lab_die "ka_write_conf: unknown option $option" ;;
 		esac
 	done
@@ -88,6 +91,12 @@ ka_write_conf() {
 			echo "    }"
 		fi
 		[ "${#extra[@]}" -eq 0 ] || printf '    %s\n' "${extra[@]}"
+		if [ -n "$auth_pass" ]; then
+			echo "    authentication {"
+			echo "        auth_type PASS"
+			echo "        auth_pass $auth_pass"
+			echo "    }"
+		fi
 		echo "    virtual_ipaddress {"
 		echo "        $vip dev eth0"
 		echo "    }"
@@ -171,10 +180,11 @@ ka_stop() {
 }
 
 # ka_complaints HOST [FROM_LINE]: the lines of the host's keepalived log (after the first
-# FROM_LINE lines) in which keepalived rejects or distrusts an advert.
+# FROM_LINE lines) in which keepalived rejects or distrusts an advert (the lab's own
+# "===== start keepalived: CONF" lines, which may say auth_pass, are not keepalived's).
 ka_complaints() {
-	tail -n "+$((${2:-0} + 1))" "$(ka_log_file "$1")" | grep -iE -- "$KA_COMPLAINT_RE" |
-		grep -vE -- "$KA_BENIGN_RE"
+	tail -n "+$((${2:-0} + 1))" "$(ka_log_file "$1")" | grep -vF ' ===== ' |
+		grep -iE -- "$KA_COMPLAINT_RE" | grep -vE -- "$KA_BENIGN_RE"
 }
 
 # ka_log_clean HOST [FROM_LINE]: true when keepalived complained about no advert; otherwise
@@ -206,7 +216,9 @@ ka_dump_logs() {
 #
 # The scenario sets, before ka_interop_run:
 #   IO_VERSION (2 or 3), IO_ADVERT_MS, IO_VIP (with its prefix), IO_VRID,
-#   IO_UNICAST (1: every router advertises to the others' unicast addresses; 0: multicast).
+#   IO_UNICAST (1: every router advertises to the others' unicast addresses; 0: multicast),
+#   and optionally IO_AUTH_PASS (v2: keepvip's KEEPVIP_AUTH_PASS) and IO_KA_AUTH_PASS
+#   (keepalived's auth_pass; default IO_AUTH_PASS).
 # Host 3 runs keepvip at priority 50 all along: a third router that must never win while one
 # of the others runs.
 #
@@ -257,6 +269,7 @@ io_start_keepvip() {
 	else
 		settings+=(KEEPVIP_MODE=multicast)
 	fi
+	[ -z "${IO_AUTH_PASS:-}" ] || settings+=("KEEPVIP_AUTH_PASS=$IO_AUTH_PASS")
 	lab_start_keepvip "$1" "${settings[@]}"
 }
 
@@ -267,6 +280,8 @@ io_start_keepalived() {
 	shift
 	local -a options=("$@")
 	[ "$IO_UNICAST" != 1 ] || options+=("peers=$(io_peers_except 1)")
+	local ka_pass=${IO_KA_AUTH_PASS-${IO_AUTH_PASS:-}}
+	[ -z "$ka_pass" ] || options+=("auth_pass=$ka_pass")
 	ka_write_conf 1 "$IO_VRID" "$priority" "$IO_ADVERT_MS" "$IO_VERSION" "$IO_VIP" "${options[@]}"
 	ka_start 1
 }
