@@ -40,32 +40,29 @@ json_t *jr_load(const char *body, size_t len, size_t flags, const char *what, ch
 	return root;
 }
 
-/* obj[key] when it is present and not null, else NULL (also when obj is no object). */
-static const json_t *member(const json_t *obj, const char *key)
+/* obj[key] of type kind: 0 with *out (NULL when absent or null, or obj is no object), or
+ * -EBADMSG "<where><key>: expected <expected>, got T". */
+static int opt_member(const json_t *obj, const char *key, const char *where, json_type kind,
+		      const char *expected, const json_t **out, char *err, size_t err_len)
 {
 	const json_t *v = json_object_get(obj, key);
-	return json_is_null(v) ? NULL : v;
-}
-
-/* The shared "expected" refusal of a member. */
-static int wrong_member(const json_t *v, const char *key, const char *where, const char *expected,
-			char *err, size_t err_len)
-{
-	return jr_fail(err, err_len, -EBADMSG, "%s%s: expected %s, got %s", where, key, expected,
-		       jr_type_name(v));
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_typeof(v) != kind)
+		return jr_fail(err, err_len, -EBADMSG, "%s%s: expected %s, got %s", where, key,
+			       expected, jr_type_name(v));
+	*out = v;
+	return 0;
 }
 
 int jr_opt_string(const json_t *obj, const char *key, const char *where, const char **out,
 		  char *err, size_t err_len)
 {
-	const json_t *v = member(obj, key);
-	*out = NULL;
-	if (v == NULL)
-		return 0;
-	if (!json_is_string(v))
-		return wrong_member(v, key, where, "a string", err, err_len);
-	*out = json_string_value(v);
-	return 0;
+	const json_t *v;
+	int rc = opt_member(obj, key, where, JSON_STRING, "a string", &v, err, err_len);
+	*out = v != NULL ? json_string_value(v) : NULL;
+	return rc;
 }
 
 int jr_need_string(const json_t *obj, const char *key, const char *where, const char **out,
@@ -80,27 +77,13 @@ int jr_need_string(const json_t *obj, const char *key, const char *where, const 
 int jr_opt_list(const json_t *obj, const char *key, const char *where, const json_t **out,
 		char *err, size_t err_len)
 {
-	const json_t *v = member(obj, key);
-	*out = NULL;
-	if (v == NULL)
-		return 0;
-	if (!json_is_array(v))
-		return wrong_member(v, key, where, "a list", err, err_len);
-	*out = v;
-	return 0;
+	return opt_member(obj, key, where, JSON_ARRAY, "a list", out, err, err_len);
 }
 
 int jr_opt_object(const json_t *obj, const char *key, const char *where, const json_t **out,
 		  char *err, size_t err_len)
 {
-	const json_t *v = member(obj, key);
-	*out = NULL;
-	if (v == NULL)
-		return 0;
-	if (!json_is_object(v))
-		return wrong_member(v, key, where, "an object", err, err_len);
-	*out = v;
-	return 0;
+	return opt_member(obj, key, where, JSON_OBJECT, "an object", out, err, err_len);
 }
 
 int jr_need_object(const json_t *v, const char *where, char *err, size_t err_len)
