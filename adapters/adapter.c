@@ -6,12 +6,23 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define BACKOFF_FIRST_MS 1000u
 #define BACKOFF_MAX_MS 30000u
+
+void adapter_errf(char *err, size_t err_len, const char *fmt, ...)
+{
+	va_list ap;
+	if (err_len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, err_len, fmt, ap);
+	va_end(ap);
+}
 
 struct adapter {
 	const struct adapter_ops *ops;

@@ -112,6 +112,11 @@ struct adapter_ops {
 	void (*destroy)(void *state);
 };
 
+/* A printf-style error message into err (err_len bytes, cut to fit: long URLs and paths end
+ * in the middle; nothing written when err_len is 0). For adapters' "what: where" errors. */
+void adapter_errf(char *err, size_t err_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* A running adapter: ops + state + the last good discovery + backoff. */
 struct adapter;
 

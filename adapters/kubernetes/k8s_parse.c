@@ -3,10 +3,11 @@
  * are ignored, fields we use are type-checked and a mismatch names the field. */
 #include "k8s_parse.h"
 
+#include "json_read.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,84 +17,17 @@
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-static const char *const json_type_names[] = {
-	[JSON_OBJECT] = "object", [JSON_ARRAY] = "list",  [JSON_STRING] = "string",
-	[JSON_INTEGER] = "integer", [JSON_REAL] = "number", [JSON_TRUE] = "boolean",
-	[JSON_FALSE] = "boolean", [JSON_NULL] = "null",
-};
-
-static const char *type_name(const json_t *j)
-{
-	return j == NULL ? "nothing" : json_type_names[json_typeof(j)];
-}
-
-static int fail(char *err, size_t err_len, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t err_len, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	if (err_len == 0)
-		return rc;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
 /* The whole body as one JSON value, at most max bytes; NULL with the reason in err (a
  * truncated answer ends up here as "invalid JSON at line L column C: ..."). */
 static json_t *load(const char *body, size_t len, size_t max, const char *what, char *err,
 		    size_t err_len)
 {
-	json_error_t jerr;
-	json_t *root;
 	if (len > max) {
-		fail(err, err_len, -EMSGSIZE, "%s: %zu bytes, more than the %zu accepted", what, len,
-		     max);
+		jr_fail(err, err_len, -EMSGSIZE, "%s: %zu bytes, more than the %zu accepted", what,
+			len, max);
 		return NULL;
 	}
-	root = json_loadb(body, len, JSON_DECODE_ANY, &jerr);
-	if (root == NULL)
-		fail(err, err_len, -EBADMSG, "%s: invalid JSON at line %d column %d: %s", what,
-		     jerr.line, jerr.column, jerr.text);
-	return root;
-}
-
-static int need_object(const json_t *v, const char *where, char *err, size_t err_len)
-{
-	if (json_is_object(v))
-		return 0;
-	return fail(err, err_len, -EBADMSG, "%s: expected an object, got %s", where, type_name(v));
-}
-
-/* An optional object field: 0 and *out (NULL when absent or null), or -EBADMSG. */
-static int opt_object(const json_t *obj, const char *key, const char *where, const json_t **out,
-		      char *err, size_t err_len)
-{
-	const json_t *v = json_object_get(obj, key);
-	*out = NULL;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_object(v))
-		return fail(err, err_len, -EBADMSG, "%s%s: expected an object, got %s", where, key,
-			    type_name(v));
-	*out = v;
-	return 0;
-}
-
-static int opt_string(const json_t *obj, const char *key, const char *where, const char **out,
-		      char *err, size_t err_len)
-{
-	const json_t *v = json_object_get(obj, key);
-	*out = NULL;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
-		return fail(err, err_len, -EBADMSG, "%s%s: expected a string, got %s", where, key,
-			    type_name(v));
-	*out = json_string_value(v);
-	return 0;
+	return jr_load(body, len, 0, what, err, err_len);
 }
 
 /* Copies an optional string field into dst (dst_len bytes; "" when absent). */
@@ -101,12 +35,12 @@ static int copy_string(const json_t *obj, const char *key, const char *where, ch
 		       size_t dst_len, char *err, size_t err_len)
 {
 	const char *s = NULL;
-	int rc = opt_string(obj, key, where, &s, err, err_len);
+	int rc = jr_opt_string(obj, key, where, &s, err, err_len);
 	if (rc < 0)
 		return rc;
 	if (s != NULL && strlen(s) >= dst_len)
-		return fail(err, err_len, -EBADMSG, "%s%s: longer than %zu bytes", where, key,
-			    dst_len - 1);
+		return jr_fail(err, err_len, -EBADMSG, "%s%s: longer than %zu bytes", where, key,
+			       dst_len - 1);
 	snprintf(dst, dst_len, "%s", s != NULL ? s : "");
 	return 0;
 }
@@ -187,25 +121,27 @@ int k8s_api_url(const char *host, const char *port, char *out, size_t out_len, c
 		n_host -= 2;
 	}
 	if (n_host == 0)
-		return fail(err, err_len, -EINVAL, "KUBERNETES_SERVICE_HOST: empty");
+		return jr_fail(err, err_len, -EINVAL, "KUBERNETES_SERVICE_HOST: empty");
 	for (size_t i = 0; i < n_host; i++)
 		if (!is_alnum(host[i]) && host[i] != '-' && host[i] != '.' && host[i] != ':')
-			return fail(err, err_len, -EINVAL, "KUBERNETES_SERVICE_HOST: \"%.64s\" is "
-				    "not a host name or address", host);
+			return jr_fail(err, err_len, -EINVAL,
+				       "KUBERNETES_SERVICE_HOST: \"%.64s\" is "
+				       "not a host name or address", host);
 	if (port != NULL && port[0] != '\0') {
 		errno = 0;
 		p = strtol(port, &end, 10);
 		if (!isdigit((unsigned char)port[0]) || *end != '\0' || errno != 0 || p < 1 ||
 		    p > 65535)
-			return fail(err, err_len, -EINVAL, "KUBERNETES_SERVICE_PORT: \"%.16s\" is "
-				    "not a port between 1 and 65535", port);
+			return jr_fail(err, err_len, -EINVAL,
+				       "KUBERNETES_SERVICE_PORT: \"%.16s\" is "
+				       "not a port between 1 and 65535", port);
 	}
 	v6 = memchr(host, ':', n_host) != NULL; /* IPv6: the URL needs brackets (RFC 3986 §3.2.2) */
 	n = snprintf(out, out_len, v6 ? "https://[%.*s]:%ld" : "https://%.*s:%ld", (int)n_host,
 		     host, p);
 	if (n < 0 || (size_t)n >= out_len)
-		return fail(err, err_len, -ENAMETOOLONG, "API URL: longer than %zu bytes",
-			    out_len - 1);
+		return jr_fail(err, err_len, -ENAMETOOLONG, "API URL: longer than %zu bytes",
+			       out_len - 1);
 	return 0;
 }
 
@@ -214,12 +150,12 @@ int k8s_parse_namespace(const char *text, size_t len, char *out, char *err, size
 	while (len > 0 && isspace((unsigned char)text[len - 1]))
 		len--;
 	if (len == 0)
-		return fail(err, err_len, -EINVAL, "namespace: empty");
+		return jr_fail(err, err_len, -EINVAL, "namespace: empty");
 	if (len >= K8S_NAMESPACE_LEN || memchr(text, '.', len) != NULL ||
 	    !dns_subdomain_ok(text, len))
-		return fail(err, err_len, -EINVAL, "namespace: \"%.*s\" is not a namespace name "
-			    "(lower-case letters, digits and '-', at most 63)",
-			    (int)(len > 64 ? 64 : len), text);
+		return jr_fail(err, err_len, -EINVAL, "namespace: \"%.*s\" is not a namespace name "
+			       "(lower-case letters, digits and '-', at most 63)",
+			       (int)(len > 64 ? 64 : len), text);
 	memcpy(out, text, len);
 	out[len] = '\0';
 	return 0;
@@ -240,8 +176,8 @@ static int scan_key(const char **p, char *key, char *err, size_t err_len)
 	const char *s = *p;
 	size_t n = strcspn(s, " \t=!,()");
 	if (n == 0 || n >= K8S_LABEL_KEY_LEN || !label_key_ok(s, n))
-		return fail(err, err_len, -EINVAL, "selector: \"%.*s\" is not a label key",
-			    (int)(n > 80 ? 80 : n), s);
+		return jr_fail(err, err_len, -EINVAL, "selector: \"%.*s\" is not a label key",
+			       (int)(n > 80 ? 80 : n), s);
 	memcpy(key, s, n);
 	key[n] = '\0';
 	*p = s + n;
@@ -255,8 +191,8 @@ static int scan_value(const char **p, char *value, const char *stops, char *err,
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
 	if (n >= K8S_LABEL_VALUE_LEN || !label_value_ok(s, n))
-		return fail(err, err_len, -EINVAL, "selector: \"%.*s\" is not a label value",
-			    (int)(n > 80 ? 80 : n), s);
+		return jr_fail(err, err_len, -EINVAL, "selector: \"%.*s\" is not a label value",
+			       (int)(n > 80 ? 80 : n), s);
 	memcpy(value, s, n);
 	value[n] = '\0';
 	*p = skip_blanks(s + n);
@@ -269,13 +205,13 @@ static int scan_set(const char **p, struct k8s_requirement *r, char *err, size_t
 	const char *s = skip_blanks(*p);
 	int rc;
 	if (*s != '(')
-		return fail(err, err_len, -EINVAL, "selector: %s: expected '(' after in/notin",
-			    r->key);
+		return jr_fail(err, err_len, -EINVAL, "selector: %s: expected '(' after in/notin",
+			       r->key);
 	s++;
 	for (;;) {
 		if (r->n_values == K8S_MAX_SET_VALUES)
-			return fail(err, err_len, -EINVAL, "selector: %s: more than %d values",
-				    r->key, K8S_MAX_SET_VALUES);
+			return jr_fail(err, err_len, -EINVAL, "selector: %s: more than %d values",
+				       r->key, K8S_MAX_SET_VALUES);
 		rc = scan_value(&s, r->values[r->n_values], ",)", err, err_len);
 		if (rc < 0)
 			return rc;
@@ -283,8 +219,8 @@ static int scan_set(const char **p, struct k8s_requirement *r, char *err, size_t
 		if (*s == ')')
 			break;
 		if (*s != ',')
-			return fail(err, err_len, -EINVAL, "selector: %s: unclosed value set",
-				    r->key);
+			return jr_fail(err, err_len, -EINVAL, "selector: %s: unclosed value set",
+				       r->key);
 		s++;
 	}
 	*p = s + 1;
@@ -324,8 +260,8 @@ static int scan_requirement(const char **p, struct k8s_requirement *r, char *err
 		r->op = K8S_OP_IN;
 		s += 2;
 	} else {
-		return fail(err, err_len, -EINVAL, "selector: %s: expected =, ==, !=, in, notin "
-			    "or ',' at \"%.32s\"", r->key, s);
+		return jr_fail(err, err_len, -EINVAL, "selector: %s: expected =, ==, !=, in, notin "
+			       "or ',' at \"%.32s\"", r->key, s);
 	}
 	if (r->op == K8S_OP_EQUALS || r->op == K8S_OP_NOT_EQUALS) {
 		rc = scan_value(&s, r->values[0], ",", err, err_len);
@@ -343,13 +279,13 @@ int k8s_selector_parse(const char *text, struct k8s_selector *out, char *err, si
 	int rc;
 
 	if (strlen(text) >= K8S_SELECTOR_LEN)
-		return fail(err, err_len, -EINVAL, "selector: longer than %d bytes",
-			    K8S_SELECTOR_LEN - 1);
+		return jr_fail(err, err_len, -EINVAL, "selector: longer than %d bytes",
+			       K8S_SELECTOR_LEN - 1);
 	out->n_reqs = 0;
 	while (*p != '\0') {
 		if (out->n_reqs == K8S_MAX_REQUIREMENTS)
-			return fail(err, err_len, -EINVAL, "selector: more than %d requirements",
-				    K8S_MAX_REQUIREMENTS);
+			return jr_fail(err, err_len, -EINVAL, "selector: more than %d requirements",
+				       K8S_MAX_REQUIREMENTS);
 		rc = scan_requirement(&p, &out->reqs[out->n_reqs], err, err_len);
 		if (rc < 0)
 			return rc;
@@ -357,7 +293,7 @@ int k8s_selector_parse(const char *text, struct k8s_selector *out, char *err, si
 		if (*p == ',' && *skip_blanks(p + 1) != '\0')
 			p = skip_blanks(p + 1);
 		else if (*p != '\0')
-			return fail(err, err_len, -EINVAL, "selector: unexpected \"%.32s\"", p);
+			return jr_fail(err, err_len, -EINVAL, "selector: unexpected \"%.32s\"", p);
 	}
 	return 0;
 }
@@ -420,13 +356,14 @@ static int check_labels(const json_t *meta, const char *where, const json_t **la
 {
 	const char *key;
 	const json_t *v;
-	int rc = opt_object(meta, "labels", where, labels, err, err_len);
+	int rc = jr_opt_object(meta, "labels", where, labels, err, err_len);
 	if (rc < 0 || *labels == NULL)
 		return rc;
 	json_object_foreach((json_t *)*labels, key, v)
 		if (!json_is_string(v))
-			return fail(err, err_len, -EBADMSG, "%slabels.%.64s: expected a string, got "
-				    "%s", where, key, type_name(v));
+			return jr_fail(err, err_len, -EBADMSG,
+				       "%slabels.%.64s: expected a string, got %s", where, key,
+				       jr_type_name(v));
 	return 0;
 }
 
@@ -439,12 +376,12 @@ static int pod_metadata(const json_t *pod, const char *where, const json_t **met
 
 	snprintf(field, sizeof(field), "%s.metadata", where);
 	*meta = json_object_get(pod, "metadata");
-	rc = need_object(*meta, field, err, err_len);
+	rc = jr_need_object(*meta, field, err, err_len);
 	snprintf(field, sizeof(field), "%s.metadata.", where);
 	if (rc == 0)
 		rc = copy_string(*meta, "name", field, name, K8S_NAME_LEN, err, err_len);
 	if (rc == 0 && name[0] == '\0')
-		rc = fail(err, err_len, -EBADMSG, "%sname: missing", field);
+		rc = jr_fail(err, err_len, -EBADMSG, "%sname: missing", field);
 	if (rc == 0 && rv != NULL)
 		rc = copy_string(*meta, "resourceVersion", field, rv, K8S_RV_LEN, err, err_len);
 	return rc;
@@ -455,8 +392,8 @@ static int parse_ip(const char *text, const char *field, struct ip_addr *a, char
 		    size_t err_len)
 {
 	if (ip_addr_parse(text, a) < 0)
-		return fail(err, err_len, -EBADMSG, "%s: \"%.64s\" is not an IP address", field,
-			    text);
+		return jr_fail(err, err_len, -EBADMSG, "%s: \"%.64s\" is not an IP address", field,
+			       text);
 	return 0;
 }
 
@@ -474,21 +411,22 @@ static int pod_address(const json_t *status, const char *where, sa_family_t fami
 
 	memset(out, 0, sizeof(*out));
 	snprintf(field, sizeof(field), "%s.status.", where);
-	rc = opt_string(status, "podIP", field, &text, err, err_len); /* checked even when unused */
+	/* podIP is checked even when unused */
+	rc = jr_opt_string(status, "podIP", field, &text, err, err_len);
 	if (rc < 0)
 		return rc;
 	if (ips != NULL && !json_is_null(ips) && !json_is_array(ips))
-		return fail(err, err_len, -EBADMSG, "%s.status.podIPs: expected a list, got %s",
-			    where, type_name(ips));
+		return jr_fail(err, err_len, -EBADMSG, "%s.status.podIPs: expected a list, got %s",
+			       where, jr_type_name(ips));
 	json_array_foreach(ips, i, item) {
 		const char *ip = NULL;
 		snprintf(field, sizeof(field), "%s.status.podIPs[%zu]", where, i);
-		rc = need_object(item, field, err, err_len);
+		rc = jr_need_object(item, field, err, err_len);
 		snprintf(field, sizeof(field), "%s.status.podIPs[%zu].", where, i);
 		if (rc == 0)
-			rc = opt_string(item, "ip", field, &ip, err, err_len);
+			rc = jr_opt_string(item, "ip", field, &ip, err, err_len);
 		if (rc == 0 && ip == NULL)
-			rc = fail(err, err_len, -EBADMSG, "%sip: missing", field);
+			rc = jr_fail(err, err_len, -EBADMSG, "%sip: missing", field);
 		snprintf(field, sizeof(field), "%s.status.podIPs[%zu].ip", where, i);
 		if (rc == 0)
 			rc = parse_ip(ip, field, &a, err, err_len);
@@ -513,7 +451,7 @@ static int pod_decide(const json_t *pod, const char *where, const struct k8s_fil
 	const json_t *meta, *labels = NULL, *status = NULL, *deleting;
 	const char *phase = NULL;
 	char field[FIELD_LEN];
-	int rc = need_object(pod, where, err, err_len);
+	int rc = jr_need_object(pod, where, err, err_len);
 
 	memset(out, 0, sizeof(*out));
 	if (rc == 0)
@@ -523,14 +461,15 @@ static int pod_decide(const json_t *pod, const char *where, const struct k8s_fil
 		rc = check_labels(meta, field, &labels, err, err_len);
 	deleting = rc == 0 ? json_object_get(meta, "deletionTimestamp") : NULL;
 	if (deleting != NULL && !json_is_null(deleting) && !json_is_string(deleting))
-		rc = fail(err, err_len, -EBADMSG, "%sdeletionTimestamp: expected a string, got %s",
-			  field, type_name(deleting));
+		rc = jr_fail(err, err_len, -EBADMSG,
+			     "%sdeletionTimestamp: expected a string, got %s",
+			     field, jr_type_name(deleting));
 	snprintf(field, sizeof(field), "%s.", where);
 	if (rc == 0)
-		rc = opt_object(pod, "status", field, &status, err, err_len);
+		rc = jr_opt_object(pod, "status", field, &status, err, err_len);
 	snprintf(field, sizeof(field), "%s.status.", where);
 	if (rc == 0 && status != NULL)
-		rc = opt_string(status, "phase", field, &phase, err, err_len);
+		rc = jr_opt_string(status, "phase", field, &phase, err, err_len);
 	if (rc == 0 && status != NULL)
 		rc = pod_address(status, where, filter->family, &out->addr, err, err_len);
 	if (rc < 0)
@@ -567,14 +506,16 @@ static int own_labels(const json_t *labels, struct k8s_own_pod *out, char *err, 
 		struct k8s_label *l = &out->labels[out->n_labels];
 		const char *value = json_string_value(v);
 		if (out->n_labels == K8S_MAX_LABELS)
-			return fail(err, err_len, -E2BIG, "pod.metadata.labels: more than %d",
-				    K8S_MAX_LABELS);
+			return jr_fail(err, err_len, -E2BIG, "pod.metadata.labels: more than %d",
+				       K8S_MAX_LABELS);
 		if (!label_key_ok(key, strlen(key)) || strlen(key) >= sizeof(l->key))
-			return fail(err, err_len, -EBADMSG, "pod.metadata.labels: \"%.64s\" is not "
-				    "a label key", key);
+			return jr_fail(err, err_len, -EBADMSG,
+				       "pod.metadata.labels: \"%.64s\" is not "
+				       "a label key", key);
 		if (strlen(value) >= sizeof(l->value) || !label_value_ok(value, strlen(value)))
-			return fail(err, err_len, -EBADMSG, "pod.metadata.labels.%s: \"%.64s\" is "
-				    "not a label value", key, value);
+			return jr_fail(err, err_len, -EBADMSG,
+				       "pod.metadata.labels.%s: \"%.64s\" is "
+				       "not a label value", key, value);
 		snprintf(l->key, sizeof(l->key), "%s", key);
 		snprintf(l->value, sizeof(l->value), "%s", value);
 		out->n_labels++;
@@ -597,7 +538,7 @@ int k8s_parse_own_pod(const char *body, size_t len, sa_family_t family, struct k
 	if (rc == 0)
 		rc = check_labels(meta, "pod.metadata.", &labels, err, err_len);
 	if (rc == 0)
-		rc = opt_object(root, "status", "pod.", &status, err, err_len);
+		rc = jr_opt_object(root, "status", "pod.", &status, err, err_len);
 	if (rc == 0 && status != NULL)
 		rc = pod_address(status, "pod", family, &out->addr, err, err_len);
 	if (rc == 0)
@@ -622,14 +563,16 @@ int k8s_default_selector(const struct k8s_own_pod *own, char *out, size_t out_le
 		n = snprintf(out + used, out_len - used, "%s%s=%s", used > 0 ? "," : "", l->key,
 			     l->value);
 		if (n < 0 || (size_t)n >= out_len - used)
-			return fail(err, err_len, -ENAMETOOLONG, "pod %s: its labels make a selector "
-				    "longer than %zu bytes: set KEEPVIP_K8S_SELECTOR", own->name,
-				    out_len - 1);
+			return jr_fail(err, err_len, -ENAMETOOLONG,
+				       "pod %s: its labels make a selector "
+				       "longer than %zu bytes: set KEEPVIP_K8S_SELECTOR", own->name,
+				       out_len - 1);
 		used += (size_t)n;
 	}
 	if (used == 0)
-		return fail(err, err_len, -ENOENT, "pod %s: no label but the controller's to select "
-			    "the peers by: set KEEPVIP_K8S_SELECTOR", own->name);
+		return jr_fail(err, err_len, -ENOENT,
+			       "pod %s: no label but the controller's to select "
+			       "the peers by: set KEEPVIP_K8S_SELECTOR", own->name);
 	return 0;
 }
 
@@ -679,7 +622,7 @@ int k8s_pod_set_update(struct k8s_pod_set *set, const struct k8s_pod_info *pod, 
 		return 1;
 	}
 	if (set->n_members == K8S_MAX_MEMBERS)
-		return fail(err, err_len, -E2BIG, "more than %d peer pods", K8S_MAX_MEMBERS);
+		return jr_fail(err, err_len, -E2BIG, "more than %d peer pods", K8S_MAX_MEMBERS);
 	snprintf(set->members[i].name, sizeof(set->members[i].name), "%s", pod->name);
 	set->members[i].addr = pod->addr;
 	set->n_members++;
@@ -728,26 +671,27 @@ int k8s_parse_pod_list(const char *body, size_t len, const struct k8s_filter *fi
 
 	if (root == NULL)
 		return len > K8S_MAX_LIST_BYTES ? -EMSGSIZE : -EBADMSG;
-	rc = need_object(root, "pod list", err, err_len);
+	rc = jr_need_object(root, "pod list", err, err_len);
 	if (rc == 0)
-		rc = opt_string(root, "kind", "", &kind, err, err_len);
+		rc = jr_opt_string(root, "kind", "", &kind, err, err_len);
 	if (rc == 0 && kind != NULL && strcmp(kind, "PodList") != 0)
-		rc = fail(err, err_len, -EBADMSG, "kind: expected PodList, got \"%.32s\"", kind);
+		rc = jr_fail(err, err_len, -EBADMSG, "kind: expected PodList, got \"%.32s\"", kind);
 	if (rc == 0)
-		rc = opt_object(root, "metadata", "", &meta, err, err_len);
+		rc = jr_opt_object(root, "metadata", "", &meta, err, err_len);
 	if (rc == 0 && meta == NULL)
-		rc = fail(err, err_len, -EBADMSG, "metadata: missing");
+		rc = jr_fail(err, err_len, -EBADMSG, "metadata: missing");
 	if (rc == 0)
 		rc = copy_string(meta, "resourceVersion", "metadata.", found.resource_version,
 				 sizeof(found.resource_version), err, err_len);
 	if (rc == 0 && found.resource_version[0] == '\0')
-		rc = fail(err, err_len, -EBADMSG, "metadata.resourceVersion: missing");
+		rc = jr_fail(err, err_len, -EBADMSG, "metadata.resourceVersion: missing");
 	if (rc == 0)
 		rc = copy_string(meta, "continue", "metadata.", found.continue_token,
 				 sizeof(found.continue_token), err, err_len);
 	items = json_object_get(root, "items");
 	if (rc == 0 && items != NULL && !json_is_null(items) && !json_is_array(items))
-		rc = fail(err, err_len, -EBADMSG, "items: expected a list, got %s", type_name(items));
+		rc = jr_fail(err, err_len, -EBADMSG, "items: expected a list, got %s",
+			     jr_type_name(items));
 	json_array_foreach(items, i, item) {
 		struct k8s_pod_info pod;
 		char where[32];
@@ -780,22 +724,23 @@ static int status_into(const json_t *obj, const char *where, struct k8s_status *
 {
 	const json_t *code = json_object_get(obj, "code");
 	const char *reason = NULL, *message = NULL;
-	int rc = need_object(obj, where, err, err_len);
+	int rc = jr_need_object(obj, where, err, err_len);
 	char field[FIELD_LEN];
 
 	snprintf(field, sizeof(field), "%s.", where);
 	memset(out, 0, sizeof(*out));
 	if (rc == 0 && code != NULL && !json_is_null(code) && !json_is_integer(code))
-		rc = fail(err, err_len, -EBADMSG, "%scode: expected an integer, got %s", field,
-			  type_name(code));
+		rc = jr_fail(err, err_len, -EBADMSG, "%scode: expected an integer, got %s", field,
+			     jr_type_name(code));
 	if (rc == 0 && json_is_integer(code) &&
 	    (json_integer_value(code) < 0 || json_integer_value(code) > 999))
-		rc = fail(err, err_len, -EBADMSG, "%scode: %" JSON_INTEGER_FORMAT " is not an HTTP "
-			  "status", field, json_integer_value(code));
+		rc = jr_fail(err, err_len, -EBADMSG,
+			     "%scode: %" JSON_INTEGER_FORMAT " is not an HTTP "
+			     "status", field, json_integer_value(code));
 	if (rc == 0)
-		rc = opt_string(obj, "reason", field, &reason, err, err_len);
+		rc = jr_opt_string(obj, "reason", field, &reason, err, err_len);
 	if (rc == 0)
-		rc = opt_string(obj, "message", field, &message, err, err_len);
+		rc = jr_opt_string(obj, "message", field, &message, err, err_len);
 	if (rc < 0)
 		return rc;
 	out->code = json_is_integer(code) ? (int)json_integer_value(code) : 0;
@@ -811,31 +756,33 @@ static int envelope(const json_t *root, const char *want_kind, enum k8s_event_ty
 {
 	const char *t = NULL, *kind = NULL;
 	size_t i;
-	int rc = need_object(root, "event", err, err_len);
+	int rc = jr_need_object(root, "event", err, err_len);
 
 	if (rc == 0)
-		rc = opt_string(root, "type", "event.", &t, err, err_len);
+		rc = jr_opt_string(root, "type", "event.", &t, err, err_len);
 	if (rc == 0 && t == NULL)
-		rc = fail(err, err_len, -EBADMSG, "event.type: missing");
+		rc = jr_fail(err, err_len, -EBADMSG, "event.type: missing");
 	for (i = 0; rc == 0 && i < sizeof(event_names) / sizeof(event_names[0]); i++)
 		if (strcmp(t, event_names[i]) == 0)
 			break;
 	if (rc == 0 && i == sizeof(event_names) / sizeof(event_names[0]))
-		rc = fail(err, err_len, -EBADMSG, "event.type: \"%.32s\" is not a watch event type",
-			  t);
+		rc = jr_fail(err, err_len, -EBADMSG,
+			     "event.type: \"%.32s\" is not a watch event type",
+			     t);
 	if (rc < 0)
 		return rc;
 	*type = (enum k8s_event_type)i;
 	*object = json_object_get(root, "object");
-	rc = need_object(*object, "event.object", err, err_len);
+	rc = jr_need_object(*object, "event.object", err, err_len);
 	if (rc == 0)
-		rc = opt_string(*object, "kind", "event.object.", &kind, err, err_len);
+		rc = jr_opt_string(*object, "kind", "event.object.", &kind, err, err_len);
 	if (rc == 0 && *type == K8S_EVENT_ERROR && kind != NULL && strcmp(kind, "Status") != 0)
-		rc = fail(err, err_len, -EBADMSG, "event.object.kind: an ERROR event carries a "
-			  "Status, not a %.32s", kind);
+		rc = jr_fail(err, err_len, -EBADMSG, "event.object.kind: an ERROR event carries a "
+			     "Status, not a %.32s", kind);
 	if (rc == 0 && *type != K8S_EVENT_ERROR && kind != NULL && strcmp(kind, want_kind) != 0)
-		rc = fail(err, err_len, -EBADMSG, "event.object.kind: expected %s, got \"%.32s\"",
-			  want_kind, kind);
+		rc = jr_fail(err, err_len, -EBADMSG,
+			     "event.object.kind: expected %s, got \"%.32s\"",
+			     want_kind, kind);
 	return rc;
 }
 
@@ -843,12 +790,13 @@ static int envelope(const json_t *root, const char *want_kind, enum k8s_event_ty
 static int bookmark_rv(const json_t *object, char *rv, char *err, size_t err_len)
 {
 	const json_t *meta = NULL;
-	int rc = opt_object(object, "metadata", "event.object.", &meta, err, err_len);
+	int rc = jr_opt_object(object, "metadata", "event.object.", &meta, err, err_len);
 	if (rc == 0)
 		rc = copy_string(meta, "resourceVersion", "event.object.metadata.", rv, K8S_RV_LEN,
 				 err, err_len);
 	if (rc == 0 && rv[0] == '\0')
-		rc = fail(err, err_len, -EBADMSG, "event.object.metadata.resourceVersion: missing");
+		rc = jr_fail(err, err_len, -EBADMSG,
+			     "event.object.metadata.resourceVersion: missing");
 	return rc;
 }
 
@@ -885,9 +833,9 @@ int k8s_pod_set_apply(struct k8s_pod_set *set, const struct k8s_pod_event *ev, c
 	case K8S_EVENT_ERROR:
 		/* 410 Gone / Expired: the resourceVersion left the history window (reference §3);
 		 * check the code, not the reason. */
-		return fail(err, err_len, ev->status.code == 410 ? -ESTALE : -EPROTO,
-			    "watch: ERROR %d %s: %s", ev->status.code, ev->status.reason,
-			    ev->status.message);
+		return jr_fail(err, err_len, ev->status.code == 410 ? -ESTALE : -EPROTO,
+			       "watch: ERROR %d %s: %s", ev->status.code, ev->status.reason,
+			       ev->status.message);
 	case K8S_EVENT_DELETED:
 		rc = remove_member(set, ev->pod.name);
 		break;
@@ -939,7 +887,8 @@ static int deliver(const char *line, size_t n, k8s_line_fn fn, void *arg)
 static int keep(struct k8s_line_buffer *lb, const char *data, size_t n, char *err, size_t err_len)
 {
 	if (lb->len + n > lb->max)
-		return fail(err, err_len, -EMSGSIZE, "watch: an event longer than %zu bytes", lb->max);
+		return jr_fail(err, err_len, -EMSGSIZE, "watch: an event longer than %zu bytes",
+			       lb->max);
 	if (lb->len + n > lb->cap) {
 		size_t cap = lb->cap > 0 ? lb->cap : 4096;
 		char *grown;
@@ -949,7 +898,7 @@ static int keep(struct k8s_line_buffer *lb, const char *data, size_t n, char *er
 			cap = lb->max;
 		grown = realloc(lb->buf, cap);
 		if (grown == NULL)
-			return fail(err, err_len, -ENOMEM, "watch: out of memory for an event");
+			return jr_fail(err, err_len, -ENOMEM, "watch: out of memory for an event");
 		lb->buf = grown;
 		lb->cap = cap;
 	}
@@ -969,8 +918,9 @@ int k8s_lines_feed(struct k8s_line_buffer *lb, const char *data, size_t n, k8s_l
 			return keep(lb, data, part, err, err_len);
 		if (lb->len == 0) {
 			if (part > lb->max)
-				return fail(err, err_len, -EMSGSIZE, "watch: an event longer than %zu "
-					    "bytes", lb->max);
+				return jr_fail(err, err_len, -EMSGSIZE,
+					       "watch: an event longer than %zu "
+					       "bytes", lb->max);
 			rc = deliver(data, part, fn, arg);
 		} else {
 			rc = keep(lb, data, part, err, err_len);
@@ -991,7 +941,7 @@ int k8s_lines_finish(struct k8s_line_buffer *lb, char *err, size_t err_len)
 	bool partial = lb->len > 0 && !blank(lb->buf, lb->len);
 	lb->len = 0;
 	if (partial)
-		return fail(err, err_len, -EBADMSG, "watch: the stream ended inside an event");
+		return jr_fail(err, err_len, -EBADMSG, "watch: the stream ended inside an event");
 	return 0;
 }
 
@@ -1005,21 +955,21 @@ static int node_priority(const json_t *node, const char *where, int *priority, c
 	const char *v = NULL, *name = NULL;
 	char field[FIELD_LEN];
 	long value = 0;
-	int rc = need_object(node, where, err, err_len);
+	int rc = jr_need_object(node, where, err, err_len);
 
 	snprintf(field, sizeof(field), "%s.", where);
 	if (rc == 0)
-		rc = opt_object(node, "metadata", field, &meta, err, err_len);
+		rc = jr_opt_object(node, "metadata", field, &meta, err, err_len);
 	if (rc == 0 && meta == NULL)
-		rc = fail(err, err_len, -EBADMSG, "%smetadata: missing", field);
+		rc = jr_fail(err, err_len, -EBADMSG, "%smetadata: missing", field);
 	snprintf(field, sizeof(field), "%s.metadata.", where);
 	if (rc == 0)
-		rc = opt_string(meta, "name", field, &name, err, err_len);
+		rc = jr_opt_string(meta, "name", field, &name, err, err_len);
 	if (rc == 0)
-		rc = opt_object(meta, "annotations", field, &annotations, err, err_len);
+		rc = jr_opt_object(meta, "annotations", field, &annotations, err, err_len);
 	snprintf(field, sizeof(field), "%s.metadata.annotations.", where);
 	if (rc == 0 && annotations != NULL)
-		rc = opt_string(annotations, K8S_PRIORITY_ANNOTATION, field, &v, err, err_len);
+		rc = jr_opt_string(annotations, K8S_PRIORITY_ANNOTATION, field, &v, err, err_len);
 	if (rc < 0)
 		return rc;
 	if (v != NULL) {
@@ -1027,9 +977,9 @@ static int node_priority(const json_t *node, const char *where, int *priority, c
 		bool digits = n > 0 && n <= 3 && strspn(v, "0123456789") == n;
 		value = digits ? strtol(v, NULL, 10) : 0;
 		if (value < 1 || value > 254)
-			return fail(err, err_len, -EBADMSG, "node %.64s: annotation "
+			return jr_fail(err, err_len, -EBADMSG, "node %.64s: annotation "
 				    K8S_PRIORITY_ANNOTATION ": \"%.32s\" is not a priority between "
-				    "1 and 254", name != NULL ? name : "?", v);
+				       "1 and 254", name != NULL ? name : "?", v);
 	}
 	*priority = (int)value;
 	return 0;
@@ -1044,11 +994,12 @@ int k8s_parse_node_priority(const char *body, size_t len, int *priority, char *e
 
 	if (root == NULL)
 		return len > K8S_MAX_OBJECT_BYTES ? -EMSGSIZE : -EBADMSG;
-	rc = need_object(root, "node", err, err_len);
+	rc = jr_need_object(root, "node", err, err_len);
 	if (rc == 0)
-		rc = opt_string(root, "kind", "node.", &kind, err, err_len);
+		rc = jr_opt_string(root, "kind", "node.", &kind, err, err_len);
 	if (rc == 0 && kind != NULL && strcmp(kind, "Node") != 0)
-		rc = fail(err, err_len, -EBADMSG, "node.kind: expected Node, got \"%.32s\"", kind);
+		rc = jr_fail(err, err_len, -EBADMSG, "node.kind: expected Node, got \"%.32s\"",
+			     kind);
 	if (rc == 0)
 		rc = node_priority(root, "node", &found, err, err_len);
 	if (rc == 0)
@@ -1074,7 +1025,7 @@ int k8s_parse_node_event(const char *line, size_t len, struct k8s_node_event *ev
 	else if (rc == 0 && found.type == K8S_EVENT_BOOKMARK)
 		rc = bookmark_rv(object, found.resource_version, err, err_len);
 	else if (rc == 0) {
-		rc = opt_object(object, "metadata", "event.object.", &meta, err, err_len);
+		rc = jr_opt_object(object, "metadata", "event.object.", &meta, err, err_len);
 		if (rc == 0 && meta != NULL)
 			rc = copy_string(meta, "resourceVersion", "event.object.metadata.",
 					 found.resource_version, K8S_RV_LEN, err, err_len);
@@ -1097,13 +1048,13 @@ int k8s_parse_status(const char *body, size_t len, struct k8s_status *out, char 
 
 	if (root == NULL)
 		return len > K8S_MAX_OBJECT_BYTES ? -EMSGSIZE : -EBADMSG;
-	rc = need_object(root, "status", err, err_len);
+	rc = jr_need_object(root, "status", err, err_len);
 	if (rc == 0)
-		rc = opt_string(root, "kind", "status.", &kind, err, err_len);
+		rc = jr_opt_string(root, "kind", "status.", &kind, err, err_len);
 	if (rc == 0 && (kind == NULL || strcmp(kind, "Status") != 0))
-		rc = fail(err, err_len, -EBADMSG, "status.kind: expected Status, got %s%.32s%s",
-			  kind != NULL ? "\"" : "", kind != NULL ? kind : "nothing",
-			  kind != NULL ? "\"" : "");
+		rc = jr_fail(err, err_len, -EBADMSG, "status.kind: expected Status, got %s%.32s%s",
+			     kind != NULL ? "\"" : "", kind != NULL ? kind : "nothing",
+			     kind != NULL ? "\"" : "");
 	if (rc == 0)
 		rc = status_into(root, "status", &found, err, err_len);
 	if (rc == 0)

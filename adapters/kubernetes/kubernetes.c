@@ -27,10 +27,10 @@
 #include "http.h"
 #include "log.h"
 #include "loop.h"
+#include "url_escape.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,17 +132,6 @@ struct k8s_state {
 	void *arg;
 };
 
-static void errf(char *err, size_t err_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t err_len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-}
-
 static const char *setting(const struct adapter_ctx *ctx, const char *name)
 {
 	return settings_get(ctx->settings, name);
@@ -152,23 +141,6 @@ static const char *env(const struct adapter_ctx *ctx, const char *name)
 {
 	const char *v = ctx->env != NULL ? ctx->env(name, ctx->env_ctx) : NULL;
 	return v != NULL && v[0] != '\0' ? v : NULL;
-}
-
-/* A query value, percent-encoded (RFC 3986 unreserved kept). */
-static void url_escape(const char *in, char *out, size_t out_len)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-	for (const unsigned char *p = (const unsigned char *)in; *p != '\0' && o + 4 < out_len; p++) {
-		if (isalnum(*p) || strchr("-._~", *p) != NULL) {
-			out[o++] = (char)*p;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[*p >> 4];
-			out[o++] = hex[*p & 15];
-		}
-	}
-	out[o] = '\0';
 }
 
 /* ---- requests --------------------------------------------------------------------------- */
@@ -194,7 +166,7 @@ static int api_get(struct k8s_state *s, const char *path, http_chunk_fn on_chunk
 	};
 	int rc = http_get(s->http, &o, done, arg, out, why, sizeof(why));
 	if (rc < 0)
-		errf(err, err_len, "GET %s: %s", path, why);
+		adapter_errf(err, err_len, "GET %s: %s", path, why);
 	return rc;
 }
 
@@ -211,7 +183,7 @@ static int classify(struct k8s_state *s, enum api_call call, const char *path,
 	long code = resp->status;
 
 	if (resp->error != NULL) {
-		errf(err, err_len, "GET %s: %s", path, resp->error);
+		adapter_errf(err, err_len, "GET %s: %s", path, resp->error);
 		return -EIO;
 	}
 	if (body_len > 0 && k8s_parse_status(body, body_len, &st, why, sizeof(why)) < 0)
@@ -225,16 +197,17 @@ static int classify(struct k8s_state *s, enum api_call call, const char *path,
 		return -EAGAIN;
 	}
 	if (code == 401) {
-		errf(err, err_len, "GET %s: HTTP 401 Unauthorized: the API refuses the token of %s",
-		     path, s->token.path[0] ? s->token.path : ENV_TOKEN);
+		adapter_errf(err, err_len,
+			     "GET %s: HTTP 401 Unauthorized: the API refuses the token of %s",
+			     path, s->token.path[0] ? s->token.path : ENV_TOKEN);
 		return -EACCES;
 	}
 	if (code == 403) {
 		char where[K8S_NAMESPACE_LEN + 32] = "";
 		if (calls[call].namespaced)
 			snprintf(where, sizeof(where), " in namespace %s", s->namespace_);
-		errf(err, err_len, "GET %s: HTTP 403 Forbidden: cannot %s %s%s", path,
-		     calls[call].verb, calls[call].resource, where);
+		adapter_errf(err, err_len, "GET %s: HTTP 403 Forbidden: cannot %s %s%s", path,
+			     calls[call].verb, calls[call].resource, where);
 		if (!s->forbidden_logged[call])
 			log_error("adapter", "kubernetes: permission missing: %s %s%s (grant it to the "
 				  "pod's ServiceAccount: kubernetes-templates/manifests/rbac-*.yaml)%s%s",
@@ -244,22 +217,23 @@ static int classify(struct k8s_state *s, enum api_call call, const char *path,
 		return -EPERM;
 	}
 	if (code == 410) {
-		errf(err, err_len, "GET %s: HTTP 410 Gone (resourceVersion too old)", path);
+		adapter_errf(err, err_len, "GET %s: HTTP 410 Gone (resourceVersion too old)", path);
 		return -ESTALE;
 	}
 	if (code == 429 || code >= 500) {
 		long wait_s = resp->retry_after_s > 0 ? resp->retry_after_s : 0;
 		if (wait_s > 0)
-			errf(err, err_len, "GET %s: HTTP %ld (Retry-After %ld s)", path, code, wait_s);
+			adapter_errf(err, err_len, "GET %s: HTTP %ld (Retry-After %ld s)", path,
+				     code, wait_s);
 		else
-			errf(err, err_len, "GET %s: HTTP %ld", path, code);
+			adapter_errf(err, err_len, "GET %s: HTTP %ld", path, code);
 		if (wait_s > 300)
 			wait_s = 300;
 		s->not_before_us = loop_now_us() + (uint64_t)wait_s * 1000000u;
 		return -EBUSY;
 	}
-	errf(err, err_len, "GET %s: HTTP %ld%s%s", path, code, st.message[0] ? ": " : "",
-	     st.message);
+	adapter_errf(err, err_len, "GET %s: HTTP %ld%s%s", path, code, st.message[0] ? ": " : "",
+		     st.message);
 	return -EIO;
 }
 
@@ -387,7 +361,7 @@ static void on_own_pod(void *arg, const struct http_response *resp)
 	s->auth_retried = false;
 	if (k8s_parse_own_pod(resp->body, resp->body_len, s->filter.family, &s->own, why,
 			      sizeof(why)) < 0) {
-		errf(err, sizeof(err), "GET %s: %s", path, why);
+		adapter_errf(err, sizeof(err), "GET %s: %s", path, why);
 		pods_fail(s, err);
 		return;
 	}
@@ -396,8 +370,9 @@ static void on_own_pod(void *arg, const struct http_response *resp)
 		char text[K8S_SELECTOR_LEN];
 		if (k8s_default_selector(&s->own, text, sizeof(text), why, sizeof(why)) < 0 ||
 		    k8s_selector_parse(text, &s->filter.selector, why, sizeof(why)) < 0) {
-			errf(err, sizeof(err), "the default selector (our pod's labels): %s; set %s",
-			     why, ENV_SELECTOR);
+			adapter_errf(err, sizeof(err),
+				     "the default selector (our pod's labels): %s; set %s",
+				     why, ENV_SELECTOR);
 			pods_fail(s, err);
 			return;
 		}
@@ -446,7 +421,7 @@ static void on_node(void *arg, const struct http_response *resp)
 		node_path_error(s, err);
 	} else if (k8s_parse_node_priority(resp->body, resp->body_len, &priority, why,
 					   sizeof(why)) < 0) {
-		errf(err, sizeof(err), "GET %s: %s", path, why);
+		adapter_errf(err, sizeof(err), "GET %s: %s", path, why);
 		node_path_error(s, err);
 	} else {
 		s->auth_retried = false;
@@ -499,7 +474,7 @@ static void on_list_page(void *arg, const struct http_response *resp)
 	s->auth_retried = false;
 	if (k8s_parse_pod_list(resp->body, resp->body_len, &s->filter, s->scratch, &page, why,
 			       sizeof(why)) < 0) {
-		errf(err, sizeof(err), "GET %s: %s", path, why);
+		adapter_errf(err, sizeof(err), "GET %s: %s", path, why);
 		pods_fail(s, err); /* the scratch set is dropped: the live one stays */
 		return;
 	}
@@ -546,7 +521,7 @@ static int on_pod_line(void *arg, const char *line, size_t len)
 		rc = k8s_pod_set_apply(s->live, &ev, why, sizeof(why));
 	if (rc < 0) {
 		s->pods.rc = rc;
-		errf(s->pods.err, sizeof(s->pods.err), "pod watch: %s", why);
+		adapter_errf(s->pods.err, sizeof(s->pods.err), "pod watch: %s", why);
 		return rc;
 	}
 	s->pods.events++;
@@ -578,7 +553,7 @@ static int stream_piece(struct stream *st, long status, const char *data, size_t
 	int rc = k8s_lines_feed(&st->lines, data, len, fn, arg, why, sizeof(why));
 	if (rc < 0 && st->rc == 0) {
 		st->rc = rc;
-		errf(st->err, sizeof(st->err), "%s", why);
+		adapter_errf(st->err, sizeof(st->err), "%s", why);
 	}
 	return rc;
 }
@@ -732,8 +707,9 @@ static int on_node_line(void *arg, const char *line, size_t len)
 	}
 	if (ev.type == K8S_EVENT_ERROR) {
 		s->node.rc = ev.status.code == 410 ? -ESTALE : -EPROTO;
-		errf(s->node.err, sizeof(s->node.err), "node watch: ERROR %d %s", ev.status.code,
-		     ev.status.message);
+		adapter_errf(s->node.err, sizeof(s->node.err), "node watch: ERROR %d %s",
+			     ev.status.code,
+			     ev.status.message);
 		return s->node.rc;
 	}
 	if (ev.resource_version[0] != '\0')
@@ -871,13 +847,13 @@ static int resolve_namespace(struct k8s_state *s, const char *token_file, char *
 		snprintf(path, sizeof(path), "%s/namespace", SA_DIR);
 	int rc = read_small_file(path, text, sizeof(text));
 	if (rc < 0) {
-		errf(err, err_len, "namespace file %s: %s (set %s)", path, strerror(-rc),
-		     ENV_NAMESPACE);
+		adapter_errf(err, err_len, "namespace file %s: %s (set %s)", path, strerror(-rc),
+			     ENV_NAMESPACE);
 		return rc;
 	}
 	rc = k8s_parse_namespace(text, strlen(text), s->namespace_, why, sizeof(why));
 	if (rc < 0)
-		errf(err, err_len, "namespace file %s: %s", path, why);
+		adapter_errf(err, err_len, "namespace file %s: %s", path, why);
 	return rc;
 }
 
@@ -889,15 +865,16 @@ static int resolve_api(struct k8s_state *s, char *err, size_t err_len)
 	if (api != NULL) {
 		snprintf(s->base_url, sizeof(s->base_url), "%s", api);
 	} else if (host == NULL) {
-		errf(err, err_len, "KUBERNETES_SERVICE_HOST is not set and %s is not given (not "
-		     "in a pod?)", ENV_API);
+		adapter_errf(err, err_len,
+			     "KUBERNETES_SERVICE_HOST is not set and %s is not given (not "
+			     "in a pod?)", ENV_API);
 		return -ENOENT;
 	} else {
 		char why[ADAPTER_ERR_LEN];
 		int rc = k8s_api_url(host, env(&s->ctx, "KUBERNETES_SERVICE_PORT"), s->base_url,
 				     sizeof(s->base_url), why, sizeof(why));
 		if (rc < 0) {
-			errf(err, err_len, "KUBERNETES_SERVICE_HOST/_PORT: %s", why);
+			adapter_errf(err, err_len, "KUBERNETES_SERVICE_HOST/_PORT: %s", why);
 			return rc;
 		}
 	}
@@ -915,7 +892,7 @@ static int resolve_who(struct k8s_state *s, char *err, size_t err_len)
 	if (pod == NULL)
 		pod = env(&s->ctx, "HOSTNAME");
 	if (pod == NULL) {
-		errf(err, err_len, "who are we: set POD_NAME (downward API metadata.name)");
+		adapter_errf(err, err_len, "who are we: set POD_NAME (downward API metadata.name)");
 		return -ENOENT;
 	}
 	snprintf(s->pod_name, sizeof(s->pod_name), "%s", pod);
@@ -975,7 +952,8 @@ static int k8s_create(const struct adapter_ctx *ctx, void **state, char *err, si
 		rc = resolve_namespace(s, token_file, err, err_len);
 	if (rc == 0 && access(s->ca_file, R_OK) < 0) {
 		rc = -errno;
-		errf(err, err_len, "CA file %s: %s (set %s)", s->ca_file, strerror(-rc), ENV_CA_FILE);
+		adapter_errf(err, err_len, "CA file %s: %s (set %s)", s->ca_file, strerror(-rc),
+			     ENV_CA_FILE);
 	}
 	if (rc == 0)
 		rc = k8s_token_init(&s->token, token_file, setting(ctx, ENV_TOKEN), err, err_len);

@@ -33,7 +33,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,17 +93,6 @@ struct marathon_state {
 	void *arg;
 };
 
-static void errf(char *err, size_t err_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t err_len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-}
-
 static const char *setting(const struct settings *s, const char *name)
 {
 	const char *v = settings_get(s, name);
@@ -151,16 +139,18 @@ static void describe_status(const struct marathon_state *s, long status, const c
 	if (body != NULL && len > 0 && marathon_parse_error(body, len, msg, sizeof(msg)) < 0)
 		msg[0] = '\0';
 	if (status == 401)
-		errf(out, out_len, "HTTP 401: Marathon refused our credentials: %s", s->auth_fix);
+		adapter_errf(out, out_len, "HTTP 401: Marathon refused our credentials: %s",
+			     s->auth_fix);
 	else if (status == 403)
-		errf(out, out_len, "HTTP 403: Marathon does not let these credentials read %s: %s",
-		     s->app_id, s->auth_fix);
+		adapter_errf(out, out_len,
+			     "HTTP 403: Marathon does not let these credentials read %s: %s",
+			     s->app_id, s->auth_fix);
 	else if (status == 404)
-		errf(out, out_len, "HTTP 404: app %s does not exist%s%s%s: check "
+		adapter_errf(out, out_len, "HTTP 404: app %s does not exist%s%s%s: check "
 		     "KEEPVIP_MARATHON_APP_ID (MARATHON_APP_ID)", s->app_id, msg[0] ? " (" : "", msg,
-		     msg[0] ? ")" : "");
+			     msg[0] ? ")" : "");
 	else
-		errf(out, out_len, "HTTP %ld%s%s", status, msg[0] ? ": " : "", msg);
+		adapter_errf(out, out_len, "HTTP %ld%s%s", status, msg[0] ? ": " : "", msg);
 }
 
 /* A refused connection or "no leader" (502, 503 while electing): another instance may do. */
@@ -279,7 +269,7 @@ static void read_resolve(struct marathon_state *s)
 	}
 	int rc = resolve_start(s->ctx.loop, names, n, s->family, on_resolved, s, &s->resolving);
 	if (rc < 0) {
-		errf(err, sizeof(err), "resolving the tasks' hosts: %s", strerror(-rc));
+		adapter_errf(err, sizeof(err), "resolving the tasks' hosts: %s", strerror(-rc));
 		watch_fail(s, err);
 	}
 }
@@ -311,7 +301,7 @@ static void on_read_answer(void *arg, const struct http_response *resp)
 					sizeof(why));
 		if (try_next_url(resp->status, resp->error))
 			s->read_url = (s->read_url + 1) % s->urls.n; /* start from another next time */
-		errf(err, sizeof(err), "GET %s%s: %s", url, s->tasks_path, why);
+		adapter_errf(err, sizeof(err), "GET %s%s: %s", url, s->tasks_path, why);
 		watch_fail(s, err);
 		return;
 	}
@@ -323,7 +313,7 @@ static void on_read_answer(void *arg, const struct http_response *resp)
 	if (rc < 0) {
 		if (rc == -ENOMEM)
 			snprintf(why, sizeof(why), "out of memory");
-		errf(err, sizeof(err), "GET %s%s: %s", url, s->tasks_path, why);
+		adapter_errf(err, sizeof(err), "GET %s%s: %s", url, s->tasks_path, why);
 		watch_fail(s, err);
 		return;
 	}
@@ -343,7 +333,7 @@ static void read_start(struct marathon_state *s)
 	snprintf(url, sizeof(url), "%s%s", s->urls.url[s->read_url], s->tasks_path);
 	int rc = http_get(s->http, &o, on_read_answer, s, &s->read, why, sizeof(why));
 	if (rc < 0) {
-		errf(err, sizeof(err), "GET %s: %s", url, why);
+		adapter_errf(err, sizeof(err), "GET %s: %s", url, why);
 		watch_fail(s, err);
 	}
 }
@@ -430,8 +420,8 @@ static void on_stream_end(void *arg, const struct http_response *resp)
 		snprintf(why, sizeof(why), "%s", resp->error ? resp->error : "closed by the server");
 	if (!s->stream_up && try_next_url(status, transport))
 		s->stream_url = (s->stream_url + 1) % s->urls.n;
-	errf(err, sizeof(err), "event stream %s/v2/events%s: %s", url,
-	     s->stream_up ? " lost" : "", why);
+	adapter_errf(err, sizeof(err), "event stream %s/v2/events%s: %s", url,
+		     s->stream_up ? " lost" : "", why);
 	watch_fail(s, err);
 }
 
@@ -452,8 +442,9 @@ static void stream_start(struct marathon_state *s)
 	s->stream_status = 0;
 	int rc = http_get(s->http, &o, on_stream_end, s, &s->stream, why, sizeof(why));
 	if (rc < 0) {
-		errf(err, sizeof(err), "event stream %s/v2/events: %s", s->urls.url[s->stream_url],
-		     why);
+		adapter_errf(err, sizeof(err), "event stream %s/v2/events: %s",
+			     s->urls.url[s->stream_url],
+			     why);
 		watch_fail(s, err);
 	}
 }
@@ -470,7 +461,7 @@ static int read_token_file(const char *path, char *out, size_t out_len, char *er
 
 	if (fd < 0) {
 		int e = errno;
-		errf(err, err_len, ENV_TOKEN_FILE " %s: %s", path, strerror(e));
+		adapter_errf(err, err_len, ENV_TOKEN_FILE " %s: %s", path, strerror(e));
 		return -e;
 	}
 	while (used + 1 < out_len && (n = read(fd, out + used, out_len - 1 - used)) > 0)
@@ -479,11 +470,12 @@ static int read_token_file(const char *path, char *out, size_t out_len, char *er
 	close(fd);
 	out[used] = '\0';
 	if (e != 0) {
-		errf(err, err_len, ENV_TOKEN_FILE " %s: %s", path, strerror(e));
+		adapter_errf(err, err_len, ENV_TOKEN_FILE " %s: %s", path, strerror(e));
 		return -e;
 	}
 	if (used + 1 >= out_len) {
-		errf(err, err_len, ENV_TOKEN_FILE " %s: larger than %zu bytes", path, out_len - 2);
+		adapter_errf(err, err_len, ENV_TOKEN_FILE " %s: larger than %zu bytes", path,
+			     out_len - 2);
 		return -EFBIG;
 	}
 	return 0;
@@ -567,13 +559,14 @@ static int marathon_create(const struct adapter_ctx *ctx, void **state, char *er
 	char why[ADAPTER_ERR_LEN];
 
 	if (app_id == NULL) {
-		errf(err, err_len, "marathon: MARATHON_APP_ID is not set (Marathon sets it in every "
-		     "task): set " ENV_APP_ID);
+		adapter_errf(err, err_len,
+			     "marathon: MARATHON_APP_ID is not set (Marathon sets it in every "
+			     "task): set " ENV_APP_ID);
 		return -EINVAL;
 	}
 	struct marathon_state *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
-		errf(err, err_len, "marathon adapter: out of memory");
+		adapter_errf(err, err_len, "marathon adapter: out of memory");
 		return -ENOMEM;
 	}
 	int rc = marathon_urls_parse(setting(st, ENV_URL), &s->urls, why, sizeof(why));
@@ -583,7 +576,7 @@ static int marathon_create(const struct adapter_ctx *ctx, void **state, char *er
 	if (rc == 0)
 		rc = marathon_events_path(s->events_path, sizeof(s->events_path));
 	if (rc < 0) {
-		errf(err, err_len, "marathon: %s", rc == -E2BIG ? "path too long" : why);
+		adapter_errf(err, err_len, "marathon: %s", rc == -E2BIG ? "path too long" : why);
 		free(s);
 		return rc;
 	}

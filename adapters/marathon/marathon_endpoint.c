@@ -2,28 +2,15 @@
  * marathon_endpoint.h. */
 #include "marathon_endpoint.h"
 
+#include "json_read.h"
+
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #define URL_SETTING "KEEPVIP_MARATHON_URL"
-
-static int fail(char *err, size_t err_len, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t err_len, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	if (err_len == 0)
-		return rc;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 static bool is_blank(char c)
 {
@@ -44,39 +31,41 @@ static int one_url(const char *s, size_t n, size_t item, char *out, char *err, s
 	const char *host, *end;
 
 	if (n == 0)
-		return fail(err, err_len, -EINVAL, URL_SETTING " item %zu: empty", item);
+		return jr_fail(err, err_len, -EINVAL, URL_SETTING " item %zu: empty", item);
 	if (n > 7 && strncasecmp(s, "http://", 7) == 0)
 		scheme = 7;
 	else if (n > 8 && strncasecmp(s, "https://", 8) == 0)
 		scheme = 8;
 	else
-		return fail(err, err_len, -EINVAL, URL_SETTING " item %zu (\"%.*s\"): expected "
+		return jr_fail(err, err_len, -EINVAL, URL_SETTING " item %zu (\"%.*s\"): expected "
 			    "http://HOST[:PORT][/PATH] or https://...", item, (int)(n < 64 ? n : 64),
-			    s);
+			       s);
 	while (n > scheme && s[n - 1] == '/')
 		n--; /* keepvip adds "/v2/..." */
 	end = s + n;
 	if (n >= MARATHON_URL_LEN)
-		return fail(err, err_len, -E2BIG, URL_SETTING " item %zu: longer than %d bytes",
-			    item, MARATHON_URL_LEN - 1);
+		return jr_fail(err, err_len, -E2BIG, URL_SETTING " item %zu: longer than %d bytes",
+			       item, MARATHON_URL_LEN - 1);
 	host = s + scheme;
 	host_len = strcspn(host, "/");
 	if (host + host_len > end)
 		host_len = (size_t)(end - host);
 	for (const char *c = s; c < end; c++) {
 		if ((unsigned char)*c <= 0x20 || *c == 0x7f)
-			return fail(err, err_len, -EINVAL, URL_SETTING " item %zu: a blank or "
-				    "control character inside the URL", item);
+			return jr_fail(err, err_len, -EINVAL, URL_SETTING " item %zu: a blank or "
+				       "control character inside the URL", item);
 		if (*c == '?' || *c == '#')
-			return fail(err, err_len, -EINVAL, URL_SETTING " item %zu: no query or "
-				    "fragment allowed (keepvip adds the paths)", item);
+			return jr_fail(err, err_len, -EINVAL, URL_SETTING " item %zu: no query or "
+				       "fragment allowed (keepvip adds the paths)", item);
 	}
 	if (memchr(host, '@', host_len) != NULL)
-		return fail(err, err_len, -EINVAL, URL_SETTING " item %zu: no user or password in "
+		return jr_fail(err, err_len, -EINVAL,
+			       URL_SETTING " item %zu: no user or password in "
 			    "the URL; use KEEPVIP_MARATHON_USER and KEEPVIP_MARATHON_PASSWORD", item);
 	if (host_len == 0 || host[0] == ':')
-		return fail(err, err_len, -EINVAL, URL_SETTING " item %zu (\"%.*s\"): no host", item,
-			    (int)(n < 64 ? n : 64), s);
+		return jr_fail(err, err_len, -EINVAL, URL_SETTING " item %zu (\"%.*s\"): no host",
+			       item,
+			       (int)(n < 64 ? n : 64), s);
 	memcpy(out, s, n);
 	out[n] = '\0';
 	return 0;
@@ -102,8 +91,8 @@ int marathon_urls_parse(const char *list, struct marathon_urls *out, char *err, 
 		while (end > p && is_blank(end[-1]))
 			end--;
 		if (urls.n == MARATHON_MAX_URLS)
-			return fail(err, err_len, -E2BIG, URL_SETTING ": more than %d URLs",
-				    MARATHON_MAX_URLS);
+			return jr_fail(err, err_len, -E2BIG, URL_SETTING ": more than %d URLs",
+				       MARATHON_MAX_URLS);
 		rc = one_url(p, (size_t)(end - p), item, urls.url[urls.n], err, err_len);
 		if (rc < 0)
 			return rc;
@@ -157,14 +146,16 @@ static int basic(const char *user, const char *password, char *out, size_t out_l
 	int rc;
 
 	if (strchr(user, ':') != NULL)
-		return fail(err, err_len, -EINVAL, "KEEPVIP_MARATHON_USER: a ':' is not allowed in "
-			    "a user name (RFC 7617)");
+		return jr_fail(err, err_len, -EINVAL,
+			       "KEEPVIP_MARATHON_USER: a ':' is not allowed in "
+			       "a user name (RFC 7617)");
 	if (has_control(user, u))
-		return fail(err, err_len, -EINVAL, "KEEPVIP_MARATHON_USER: control character");
+		return jr_fail(err, err_len, -EINVAL, "KEEPVIP_MARATHON_USER: control character");
 	if (has_control(password, p))
-		return fail(err, err_len, -EINVAL, "KEEPVIP_MARATHON_PASSWORD: control character");
+		return jr_fail(err, err_len, -EINVAL,
+			       "KEEPVIP_MARATHON_PASSWORD: control character");
 	if (u + 1 + p >= sizeof(pair) || out_len < 7)
-		return fail(err, err_len, -E2BIG, "KEEPVIP_MARATHON_USER / _PASSWORD: too long");
+		return jr_fail(err, err_len, -E2BIG, "KEEPVIP_MARATHON_USER / _PASSWORD: too long");
 	memcpy(pair, user, u);
 	pair[u] = ':';
 	memcpy(pair + u + 1, password, p);
@@ -172,7 +163,7 @@ static int basic(const char *user, const char *password, char *out, size_t out_l
 	rc = base64((const unsigned char *)pair, u + 1 + p, out + 6, out_len - 6);
 	memset(pair, 0, sizeof(pair)); /* the password does not outlive the call here */
 	if (rc < 0)
-		return fail(err, err_len, rc, "KEEPVIP_MARATHON_USER / _PASSWORD: too long");
+		return jr_fail(err, err_len, rc, "KEEPVIP_MARATHON_USER / _PASSWORD: too long");
 	return 0;
 }
 
@@ -187,14 +178,16 @@ static int token(const char *t, char *out, size_t out_len, char *err, size_t err
 	while (n > 0 && is_blank(t[n - 1]))
 		n--;
 	if (n == 0)
-		return fail(err, err_len, -EINVAL, "KEEPVIP_MARATHON_TOKEN(_FILE): empty token");
+		return jr_fail(err, err_len, -EINVAL, "KEEPVIP_MARATHON_TOKEN(_FILE): empty token");
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)t[i] <= 0x20 || t[i] == 0x7f)
-			return fail(err, err_len, -EINVAL, "KEEPVIP_MARATHON_TOKEN(_FILE): a blank or "
-				    "control character inside the token");
+			return jr_fail(err, err_len, -EINVAL,
+				       "KEEPVIP_MARATHON_TOKEN(_FILE): a blank or "
+				       "control character inside the token");
 	if (6 + n + 1 > out_len)
-		return fail(err, err_len, -E2BIG, "KEEPVIP_MARATHON_TOKEN(_FILE): longer than %zu "
-			    "bytes", out_len - 7);
+		return jr_fail(err, err_len, -E2BIG,
+			       "KEEPVIP_MARATHON_TOKEN(_FILE): longer than %zu "
+			       "bytes", out_len - 7);
 	memcpy(out, "token=", 6);
 	memcpy(out + 6, t, n);
 	out[6 + n] = '\0';
@@ -208,14 +201,14 @@ int marathon_auth_header(const struct marathon_credentials *cred, char *out, siz
 	bool tok = is_set(cred->token); /* a set but blank token is an error (token()) */
 
 	if (out_len == 0)
-		return fail(err, err_len, -E2BIG, "Authorization: no room");
+		return jr_fail(err, err_len, -E2BIG, "Authorization: no room");
 	if (user != password)
-		return fail(err, err_len, -EINVAL, "%s is set without %s",
-			    user ? "KEEPVIP_MARATHON_USER" : "KEEPVIP_MARATHON_PASSWORD",
-			    user ? "KEEPVIP_MARATHON_PASSWORD" : "KEEPVIP_MARATHON_USER");
+		return jr_fail(err, err_len, -EINVAL, "%s is set without %s",
+			       user ? "KEEPVIP_MARATHON_USER" : "KEEPVIP_MARATHON_PASSWORD",
+			       user ? "KEEPVIP_MARATHON_PASSWORD" : "KEEPVIP_MARATHON_USER");
 	if (user && tok)
-		return fail(err, err_len, -EINVAL, "KEEPVIP_MARATHON_USER / _PASSWORD and "
-			    "KEEPVIP_MARATHON_TOKEN(_FILE) are both set: give one");
+		return jr_fail(err, err_len, -EINVAL, "KEEPVIP_MARATHON_USER / _PASSWORD and "
+			       "KEEPVIP_MARATHON_TOKEN(_FILE) are both set: give one");
 	if (user)
 		return basic(cred->user, cred->password, out, out_len, err, err_len);
 	if (tok)

@@ -3,99 +3,17 @@
  * ignored, fields we use are type-checked and a mismatch names the field. */
 #include "marathon_parse.h"
 
+#include "json_read.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 /* ---- small helpers ---------------------------------------------------------------------- */
-
-static const char *const json_type_names[] = {
-	[JSON_OBJECT] = "object", [JSON_ARRAY] = "list",  [JSON_STRING] = "string",
-	[JSON_INTEGER] = "integer", [JSON_REAL] = "number", [JSON_TRUE] = "boolean",
-	[JSON_FALSE] = "boolean", [JSON_NULL] = "null",
-};
-
-static const char *type_name(const json_t *j)
-{
-	return j == NULL ? "nothing" : json_type_names[json_typeof(j)];
-}
-
-static int fail(char *err, size_t err_len, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t err_len, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	if (err_len == 0)
-		return rc;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-/* The whole body as one JSON value, or NULL with the reason (a truncated answer lands here;
- * so does the plain-text task list a missing Accept header gets, §1). */
-static json_t *load(const char *body, size_t len, const char *what, char *err, size_t err_len)
-{
-	json_error_t jerr;
-	json_t *root = json_loadb(body, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL)
-		fail(err, err_len, -EBADMSG, "%s: invalid JSON at line %d column %d: %s", what,
-		     jerr.line, jerr.column, jerr.text);
-	return root;
-}
-
-/* A string member: 0 and *out (NULL when absent or null), or -EBADMSG on another type. */
-static int opt_string(const json_t *obj, const char *key, const char *where, const char **out,
-		      char *err, size_t err_len)
-{
-	const json_t *v = json_object_get(obj, key);
-	*out = NULL;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
-		return fail(err, err_len, -EBADMSG, "%s.%s: expected a string, got %s", where, key,
-			    type_name(v));
-	*out = json_string_value(v);
-	return 0;
-}
-
-static int need_string(const json_t *obj, const char *key, const char *where, const char **out,
-		       char *err, size_t err_len)
-{
-	int rc = opt_string(obj, key, where, out, err, err_len);
-	if (rc == 0 && (*out == NULL || (*out)[0] == '\0'))
-		rc = fail(err, err_len, -EBADMSG, "%s.%s: missing or empty", where, key);
-	return rc;
-}
-
-/* A list member: 0 and *out (NULL when absent or null), or -EBADMSG on another type. */
-static int opt_list(const json_t *obj, const char *key, const char *where, const json_t **out,
-		    char *err, size_t err_len)
-{
-	const json_t *v = json_object_get(obj, key);
-	*out = NULL;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_array(v))
-		return fail(err, err_len, -EBADMSG, "%s.%s: expected a list, got %s", where, key,
-			    type_name(v));
-	*out = v;
-	return 0;
-}
-
-static int need_object(const json_t *v, const char *where, char *err, size_t err_len)
-{
-	if (json_is_object(v))
-		return 0;
-	return fail(err, err_len, -EBADMSG, "%s: expected an object, got %s", where, type_name(v));
-}
 
 /* App ids compare without their leading slash: "/keepvip" is "keepvip" in a URL (§1). */
 static bool same_app(const char *a, const char *b)
@@ -181,26 +99,28 @@ struct task_view {
 	enum marathon_health health;
 };
 
+/* where: the task's name with its dot ("tasks[3]."), as member names in messages start. */
 static int read_addresses(const json_t *task, const char *where, sa_family_t family,
 			  struct task_view *t, char *err, size_t err_len)
 {
 	const json_t *list, *entry;
-	char at[96];
+	char at[96], in[97];
 	size_t i;
-	int rc = opt_list(task, "ipAddresses", where, &list, err, err_len);
+	int rc = jr_opt_list(task, "ipAddresses", where, &list, err, err_len);
 
 	json_array_foreach(list, i, entry) {
 		const char *text = NULL;
 		struct ip_addr a;
 		if (rc < 0)
 			break;
-		snprintf(at, sizeof(at), "%s.ipAddresses[%zu]", where, i);
-		rc = need_object(entry, at, err, err_len);
+		snprintf(at, sizeof(at), "%sipAddresses[%zu]", where, i);
+		snprintf(in, sizeof(in), "%s.", at);
+		rc = jr_need_object(entry, at, err, err_len);
 		if (rc == 0)
-			rc = need_string(entry, "ipAddress", at, &text, err, err_len);
+			rc = jr_need_string(entry, "ipAddress", in, &text, err, err_len);
 		if (rc == 0 && ip_addr_parse(text, &a) < 0)
-			rc = fail(err, err_len, -EBADMSG, "%s.ipAddress: \"%.64s\" is not an IP "
-				  "address", at, text);
+			rc = jr_fail(err, err_len, -EBADMSG, "%s.ipAddress: \"%.64s\" is not an IP "
+				     "address", at, text);
 		if (rc == 0 && !t->has_addr && a.family == family) {
 			t->addr = a;
 			t->has_addr = true;
@@ -209,14 +129,15 @@ static int read_addresses(const json_t *task, const char *where, sa_family_t fam
 	return rc;
 }
 
-/* healthCheckResults: keyed by instanceId (1.4+) or taskId (before 1.4, §2). */
+/* healthCheckResults: keyed by instanceId (1.4+) or taskId (before 1.4, §2). where as in
+ * read_addresses. */
 static int read_health(const json_t *task, const char *where, struct task_view *t, char *err,
 		       size_t err_len)
 {
 	const json_t *list, *r;
-	char at[96], instance[256];
+	char at[96], in[97], instance[256];
 	size_t i;
-	int rc = opt_list(task, "healthCheckResults", where, &list, err, err_len);
+	int rc = jr_opt_list(task, "healthCheckResults", where, &list, err, err_len);
 
 	t->health = MARATHON_HEALTH_UNKNOWN;
 	if (rc == 0 && marathon_instance_id(t->id, instance, sizeof(instance)) < 0)
@@ -226,16 +147,18 @@ static int read_health(const json_t *task, const char *where, struct task_view *
 		const json_t *alive;
 		if (rc < 0)
 			break;
-		snprintf(at, sizeof(at), "%s.healthCheckResults[%zu]", where, i);
-		rc = need_object(r, at, err, err_len);
+		snprintf(at, sizeof(at), "%shealthCheckResults[%zu]", where, i);
+		snprintf(in, sizeof(in), "%s.", at);
+		rc = jr_need_object(r, at, err, err_len);
 		if (rc == 0)
-			rc = opt_string(r, "instanceId", at, &inst, err, err_len);
+			rc = jr_opt_string(r, "instanceId", in, &inst, err, err_len);
 		if (rc == 0)
-			rc = opt_string(r, "taskId", at, &task_id, err, err_len);
+			rc = jr_opt_string(r, "taskId", in, &task_id, err, err_len);
 		alive = json_object_get(r, "alive");
 		if (rc == 0 && alive != NULL && !json_is_boolean(alive))
-			rc = fail(err, err_len, -EBADMSG, "%s.alive: expected a boolean, got %s", at,
-				  type_name(alive));
+			rc = jr_fail(err, err_len, -EBADMSG, "%s.alive: expected a boolean, got %s",
+				     at,
+				     jr_type_name(alive));
 		if (rc < 0 || alive == NULL)
 			continue;
 		if (!(inst != NULL && instance[0] != '\0' && strcmp(inst, instance) == 0) &&
@@ -252,30 +175,31 @@ static int read_health(const json_t *task, const char *where, struct task_view *
 static int read_task(const json_t *task, size_t index, sa_family_t family, struct task_view *t,
 		     char *err, size_t err_len)
 {
-	char where[48];
+	char where[48], in[49];
 	int rc;
 
 	memset(t, 0, sizeof(*t));
 	snprintf(where, sizeof(where), "tasks[%zu]", index);
-	rc = need_object(task, where, err, err_len);
+	snprintf(in, sizeof(in), "%s.", where);
+	rc = jr_need_object(task, where, err, err_len);
 	if (rc == 0)
-		rc = need_string(task, "id", where, &t->id, err, err_len);
+		rc = jr_need_string(task, "id", in, &t->id, err, err_len);
 	if (rc == 0)
-		rc = opt_string(task, "appId", where, &t->app_id, err, err_len);
+		rc = jr_opt_string(task, "appId", in, &t->app_id, err, err_len);
 	if (rc == 0)
-		rc = need_string(task, "state", where, &t->state, err, err_len);
+		rc = jr_need_string(task, "state", in, &t->state, err, err_len);
 	if (rc == 0)
-		rc = opt_string(task, "host", where, &t->host, err, err_len);
+		rc = jr_opt_string(task, "host", in, &t->host, err, err_len);
 	if (rc == 0 && is_set(t->host) && !is_host_name(t->host)) {
 		struct ip_addr a;
 		if (ip_addr_parse(t->host, &a) < 0)
-			rc = fail(err, err_len, -EBADMSG, "%s.host: \"%.64s\" is neither a host "
-				  "name nor an IP address", where, t->host);
+			rc = jr_fail(err, err_len, -EBADMSG, "%s.host: \"%.64s\" is neither a host "
+				     "name nor an IP address", where, t->host);
 	}
 	if (rc == 0)
-		rc = read_addresses(task, where, family, t, err, err_len);
+		rc = read_addresses(task, in, family, t, err, err_len);
 	if (rc == 0)
-		rc = read_health(task, where, t, err, err_len);
+		rc = read_health(task, in, t, err, err_len);
 	return rc;
 }
 
@@ -302,19 +226,20 @@ static int find_tasks(const json_t *root, const json_t **tasks, char *err, size_
 {
 	const json_t *app = json_object_get(root, "app");
 	const json_t *holder = root;
-	const char *where = "answer";
-	int rc = need_object(root, "answer", err, err_len);
+	const char *where = "answer.";
+	int rc = jr_need_object(root, "answer", err, err_len);
 
 	if (rc == 0 && json_object_get(root, "tasks") == NULL && app != NULL) {
-		rc = need_object(app, "app", err, err_len);
+		rc = jr_need_object(app, "app", err, err_len);
 		holder = app;
-		where = "app";
+		where = "app.";
 	}
 	if (rc == 0)
-		rc = opt_list(holder, "tasks", where, tasks, err, err_len);
+		rc = jr_opt_list(holder, "tasks", where, tasks, err, err_len);
 	if (rc == 0 && *tasks == NULL)
-		rc = fail(err, err_len, -EBADMSG, "%s.tasks: missing (expected {\"tasks\": [...]})",
-			  where);
+		rc = jr_fail(err, err_len, -EBADMSG,
+			     "%stasks: missing (expected {\"tasks\": [...]})",
+			     where);
 	return rc;
 }
 
@@ -414,7 +339,8 @@ static int collect_peers(const json_t *tasks, const struct marathon_whoami *w,
 		if (dup)
 			continue;
 		if (out->n_peers == MARATHON_MAX_PEERS)
-			return fail(err, err_len, -E2BIG, "more than %d peers", MARATHON_MAX_PEERS);
+			return jr_fail(err, err_len, -E2BIG, "more than %d peers",
+				       MARATHON_MAX_PEERS);
 		out->peers[out->n_peers++] = p;
 	}
 	return 0;
@@ -431,12 +357,14 @@ int marathon_parse_tasks(const char *body, size_t len, const struct marathon_who
 	int rc;
 
 	if (whoami->family != AF_INET && whoami->family != AF_INET6)
-		return fail(err, err_len, -EINVAL, "tasks: the VIP's address family is not set");
-	root = load(body, len, "tasks", err, err_len);
+		return jr_fail(err, err_len, -EINVAL, "tasks: the VIP's address family is not set");
+	/* a truncated answer fails here, and so does the plain-text list a missing Accept header
+	 * gets (§1) */
+	root = jr_load(body, len, JSON_REJECT_DUPLICATES, "tasks", err, err_len);
 	if (root == NULL)
 		return -EBADMSG;
 	list = calloc(1, sizeof(*list));
-	rc = list == NULL ? fail(err, err_len, -ENOMEM, "tasks: out of memory")
+	rc = list == NULL ? jr_fail(err, err_len, -ENOMEM, "tasks: out of memory")
 			  : find_tasks(root, &tasks, err, err_len);
 	if (rc == 0)
 		rc = find_self(tasks, whoami, &self, &found, err, err_len);
@@ -458,23 +386,24 @@ int marathon_check_app_id(const char *app_id, char *err, size_t err_len)
 	size_t len = app_id != NULL ? strlen(app_id) : 0, seg = 0, dots = 0;
 
 	if (len < 2 || app_id[0] != '/' || len >= MARATHON_APP_ID_LEN)
-		return fail(err, err_len, -EINVAL, "app id \"%.64s\": expected an absolute path "
-			    "such as /keepvip, at most %d characters", app_id ? app_id : "",
-			    MARATHON_APP_ID_LEN - 1);
+		return jr_fail(err, err_len, -EINVAL, "app id \"%.64s\": expected an absolute path "
+			       "such as /keepvip, at most %d characters", app_id ? app_id : "",
+			       MARATHON_APP_ID_LEN - 1);
 	for (size_t i = 1; i <= len; i++) {
 		char c = app_id[i];
 		if (c == '/' || c == '\0') {
 			if (seg == 0 || (seg == dots && dots <= 2))
-				return fail(err, err_len, -EINVAL, "app id \"%.64s\": empty, \".\" or "
-					    "\"..\" path segment", app_id);
+				return jr_fail(err, err_len, -EINVAL,
+					       "app id \"%.64s\": empty, \".\" or "
+					       "\"..\" path segment", app_id);
 			seg = dots = 0;
 		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
 			   c == '.') {
 			seg++;
 			dots += c == '.';
 		} else {
-			return fail(err, err_len, -EINVAL, "app id \"%.64s\": only lower-case "
-				    "letters, digits, '-', '.' and '/' are allowed", app_id);
+			return jr_fail(err, err_len, -EINVAL, "app id \"%.64s\": only lower-case "
+				       "letters, digits, '-', '.' and '/' are allowed", app_id);
 		}
 	}
 	return 0;
@@ -489,7 +418,8 @@ int marathon_tasks_path(const char *app_id, char *out, size_t out_len, char *err
 		return rc;
 	n = snprintf(out, out_len, "/v2/apps%s/tasks", app_id);
 	if (n < 0 || (size_t)n >= out_len)
-		return fail(err, err_len, -E2BIG, "tasks path: longer than %zu bytes", out_len - 1);
+		return jr_fail(err, err_len, -E2BIG, "tasks path: longer than %zu bytes",
+			       out_len - 1);
 	return 0;
 }
 
@@ -548,21 +478,21 @@ static int actions_name(const json_t *actions, const char *where, const char *ap
 			bool *named, char *err, size_t err_len)
 {
 	const json_t *a;
-	char at[96];
+	char at[96], in[97];
 	size_t i;
 	int rc = 0;
 
 	if (actions == NULL || json_is_null(actions))
 		return 0;
 	if (!json_is_array(actions))
-		return fail(err, err_len, -EBADMSG, "%s: expected a list, got %s", where,
-			    type_name(actions));
+		return jr_need_list(actions, where, err, err_len);
 	json_array_foreach(actions, i, a) {
 		const char *app = NULL;
 		snprintf(at, sizeof(at), "%s[%zu]", where, i);
-		rc = need_object(a, at, err, err_len);
+		snprintf(in, sizeof(in), "%s.", at);
+		rc = jr_need_object(a, at, err, err_len);
 		if (rc == 0)
-			rc = opt_string(a, "app", at, &app, err, err_len);
+			rc = jr_opt_string(a, "app", in, &app, err, err_len);
 		if (rc < 0)
 			return rc;
 		*named = *named || same_app(app, app_id);
@@ -578,23 +508,23 @@ static int plan_names(const json_t *ev, const char *app_id, bool *named, char *e
 	const json_t *current = json_object_get(ev, "currentStep");
 	char at[64];
 	size_t i;
-	int rc = need_object(plan, "plan", err, err_len);
+	int rc = jr_need_object(plan, "plan", err, err_len);
 
 	*named = false;
 	if (rc == 0)
-		rc = opt_list(plan, "steps", "plan", &steps, err, err_len);
+		rc = jr_opt_list(plan, "steps", "plan.", &steps, err, err_len);
 	json_array_foreach(steps, i, step) {
 		if (rc < 0)
 			break;
 		snprintf(at, sizeof(at), "plan.steps[%zu]", i);
-		rc = need_object(step, at, err, err_len);
+		rc = jr_need_object(step, at, err, err_len);
 		snprintf(at, sizeof(at), "plan.steps[%zu].actions", i);
 		if (rc == 0)
 			rc = actions_name(json_object_get(step, "actions"), at, app_id, named, err,
 					  err_len);
 	}
 	if (rc == 0 && current != NULL && !json_is_null(current)) {
-		rc = need_object(current, "currentStep", err, err_len);
+		rc = jr_need_object(current, "currentStep", err, err_len);
 		if (rc == 0)
 			rc = actions_name(json_object_get(current, "actions"), "currentStep.actions",
 					  app_id, named, err, err_len);
@@ -634,32 +564,34 @@ static int event_is_ours(struct marathon_event_memory *mem, enum event_subject s
 	*is_ours = false;
 	switch (subject) {
 	case SUBJECT_APP_ID:
-		rc = opt_string(ev, "appId", "event", &s, err, err_len);
+		rc = jr_opt_string(ev, "appId", "event.", &s, err, err_len);
 		*is_ours = same_app(s, app_id);
 		break;
 	case SUBJECT_RUN_SPEC_ID:
-		rc = opt_string(ev, "runSpecId", "event", &s, err, err_len);
+		rc = jr_opt_string(ev, "runSpecId", "event.", &s, err, err_len);
 		*is_ours = same_app(s, app_id);
 		break;
 	case SUBJECT_APP_DEFINITION:
 		def = json_object_get(ev, "appDefinition");
 		if (def != NULL && !json_is_null(def)) {
-			rc = need_object(def, "event.appDefinition", err, err_len);
+			rc = jr_need_object(def, "event.appDefinition", err, err_len);
 			if (rc == 0)
-				rc = opt_string(def, "id", "event.appDefinition", &s, err, err_len);
+				rc = jr_opt_string(def, "id", "event.appDefinition.", &s, err,
+						   err_len);
 		}
 		*is_ours = same_app(s, app_id);
 		break;
 	case SUBJECT_PLAN:
 		rc = plan_names(ev, app_id, is_ours, err, err_len);
 		if (rc == 0 && *is_ours) {
-			rc = opt_string(json_object_get(ev, "plan"), "id", "plan", &s, err, err_len);
+			rc = jr_opt_string(json_object_get(ev, "plan"), "id", "plan.", &s, err,
+					   err_len);
 			if (rc == 0 && is_set(s) && strlen(s) < MARATHON_DEPLOYMENT_ID_LEN)
 				remember_deployment(mem, s);
 		}
 		break;
 	case SUBJECT_PLAN_ID:
-		rc = opt_string(ev, "id", "event", &s, err, err_len);
+		rc = jr_opt_string(ev, "id", "event.", &s, err, err_len);
 		*is_ours = rc == 0 && s != NULL && recall_deployment(mem, s);
 		break;
 	case SUBJECT_STREAM:
@@ -688,15 +620,15 @@ int marathon_event_classify(struct marathon_event_memory *mem, const char *app_i
 		return MARATHON_EVENT_ATTACHED;
 	if (truncated)
 		return MARATHON_EVENT_REFETCH; /* cannot tell whose: the safe side */
-	ev = load(data, data_len, type, err, err_len);
+	ev = jr_load(data, data_len, JSON_REJECT_DUPLICATES, type, err, err_len);
 	if (ev == NULL)
 		return -EBADMSG;
-	rc = need_object(ev, type, err, err_len);
+	rc = jr_need_object(ev, type, err, err_len);
 	if (rc == 0) {
 		char inner[200] = "";
 		rc = event_is_ours(mem, subject, ev, app_id, &is_ours, inner, sizeof(inner));
 		if (rc < 0)
-			fail(err, err_len, rc, "%s: %s", type, inner);
+			jr_fail(err, err_len, rc, "%s: %s", type, inner);
 	}
 	json_decref(ev);
 	if (rc < 0)

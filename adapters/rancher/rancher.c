@@ -19,10 +19,10 @@
 #include "http.h"
 #include "log.h"
 #include "loop.h"
+#include "url_escape.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,39 +96,10 @@ struct rancher_state {
 	void *arg;
 };
 
-/* An error message, cut to the buffer (long URLs and paths end in the middle). */
-static void errf(char *err, size_t err_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t err_len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-}
-
 /* One of our settings, NULL when not given (validated by settings_load: rancher_settings). */
 static const char *setting(const struct adapter_ctx *ctx, const char *name)
 {
 	return settings_get(ctx->settings, name);
-}
-
-/* A path segment or query value, percent-encoded (RFC 3986 unreserved kept). */
-static void url_escape(const char *in, char *out, size_t out_len)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-	for (const unsigned char *p = (const unsigned char *)in; *p != '\0' && o + 4 < out_len; p++) {
-		if (isalnum(*p) || strchr("-._~", *p) != NULL) {
-			out[o++] = (char)*p;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[*p >> 4];
-			out[o++] = hex[*p & 15];
-		}
-	}
-	out[o] = '\0';
 }
 
 static void step_path(const struct reader *r, char *buf, size_t len)
@@ -263,8 +234,9 @@ static void describe_status(struct reader *r, const struct http_response *resp)
 				  ? ": the server does not know this metadata version (see GET / "
 				    "for the versions it knows)"
 				  : "";
-	errf(r->err, sizeof(r->err), "GET %s%s: HTTP %ld%s", r->s->base_url, r->path, resp->status,
-	     msg);
+	adapter_errf(r->err, sizeof(r->err), "GET %s%s: HTTP %ld%s", r->s->base_url, r->path,
+		     resp->status,
+		     msg);
 }
 
 static void on_step_answer(void *arg, const struct http_response *resp)
@@ -275,7 +247,8 @@ static void on_step_answer(void *arg, const struct http_response *resp)
 
 	r->inflight = NULL;
 	if (resp->error != NULL) {
-		errf(r->err, sizeof(r->err), "GET %s%s: %s", r->s->base_url, r->path, resp->error);
+		adapter_errf(r->err, sizeof(r->err), "GET %s%s: %s", r->s->base_url, r->path,
+			     resp->error);
 		reader_finish(r, -EIO);
 		return;
 	}
@@ -287,7 +260,7 @@ static void on_step_answer(void *arg, const struct http_response *resp)
 	next = steps[r->step].consume(r, resp);
 	if (next < 0) {
 		snprintf(why, sizeof(why), "%s", r->err);
-		errf(r->err, sizeof(r->err), "GET %s%s: %s", r->s->base_url, r->path, why);
+		adapter_errf(r->err, sizeof(r->err), "GET %s%s: %s", r->s->base_url, r->path, why);
 		reader_finish(r, next);
 		return;
 	}
@@ -319,7 +292,7 @@ static void reader_next(struct reader *r)
 	int rc = metadata_get(r->http, url, REQUEST_TIMEOUT_MS, on_step_answer, r, &r->inflight,
 			      why, sizeof(why));
 	if (rc < 0) {
-		errf(r->err, sizeof(r->err), "GET %s%s: %s", r->s->base_url, r->path, why);
+		adapter_errf(r->err, sizeof(r->err), "GET %s%s: %s", r->s->base_url, r->path, why);
 		reader_finish(r, rc);
 	}
 }
@@ -413,13 +386,13 @@ static void on_poll_answer(void *arg, const struct http_response *resp)
 			snprintf(why, sizeof(why), "%s", resp->error);
 		else
 			snprintf(why, sizeof(why), "HTTP %ld", resp->status);
-		errf(err, sizeof(err), "GET %s/version (long poll): %s", s->base_url, why);
+		adapter_errf(err, sizeof(err), "GET %s/version (long poll): %s", s->base_url, why);
 		watch_fail(s, err);
 		return;
 	}
 	if (rancher_parse_version(resp->body, resp->body_len, version, sizeof(version), why,
 				  sizeof(why)) < 0) {
-		errf(err, sizeof(err), "GET %s/version (long poll): %s", s->base_url, why);
+		adapter_errf(err, sizeof(err), "GET %s/version (long poll): %s", s->base_url, why);
 		watch_fail(s, err);
 		return;
 	}
@@ -453,7 +426,7 @@ static void poll_start(struct rancher_state *s)
 	int rc = metadata_get(s->http, url, s->max_wait_s * 1000u + MAX_WAIT_SLACK_MS,
 			      on_poll_answer, s, &s->poll, why, sizeof(why));
 	if (rc < 0) {
-		errf(err, sizeof(err), "GET %s/version (long poll): %s", s->base_url, why);
+		adapter_errf(err, sizeof(err), "GET %s/version (long poll): %s", s->base_url, why);
 		watch_fail(s, err);
 	}
 }

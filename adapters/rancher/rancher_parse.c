@@ -3,85 +3,16 @@
  * are ignored, fields we use are type-checked and a mismatch names the field. */
 #include "rancher_parse.h"
 
+#include "json_read.h"
+
 #include <errno.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #define STACK_SERVICE_LABEL "io.rancher.stack_service.name"
 #define METADATA_ROOT "keepvip"
-
-/* ---- small helpers ---------------------------------------------------------------------- */
-
-static const char *const json_type_names[] = {
-	[JSON_OBJECT] = "object", [JSON_ARRAY] = "list",  [JSON_STRING] = "string",
-	[JSON_INTEGER] = "integer", [JSON_REAL] = "number", [JSON_TRUE] = "boolean",
-	[JSON_FALSE] = "boolean", [JSON_NULL] = "null",
-};
-
-static const char *type_name(const json_t *j)
-{
-	return j == NULL ? "nothing" : json_type_names[json_typeof(j)];
-}
-
-static int fail(char *err, size_t err_len, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t err_len, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-/* The whole body as one JSON value (any type), or NULL with "invalid JSON at line L column C:
- * ..." in err: a truncated answer ends up here. */
-static json_t *load(const char *body, size_t len, char *err, size_t err_len)
-{
-	json_error_t jerr;
-	json_t *root = json_loadb(body, len, JSON_DECODE_ANY, &jerr);
-	if (root == NULL)
-		fail(err, err_len, -EBADMSG, "invalid JSON at line %d column %d: %s", jerr.line,
-		     jerr.column, jerr.text);
-	return root;
-}
-
-/* A string field: 0 and *out (NULL when absent or null), or -EBADMSG on another type. */
-static int opt_string(const json_t *obj, const char *key, const char *where, const char **out,
-		      char *err, size_t err_len)
-{
-	const json_t *v = json_object_get(obj, key);
-	*out = NULL;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
-		return fail(err, err_len, -EBADMSG, "%s%s: expected a string, got %s", where, key,
-			    type_name(v));
-	*out = json_string_value(v);
-	return 0;
-}
-
-static int need_object(const json_t *v, const char *where, char *err, size_t err_len)
-{
-	if (json_is_object(v))
-		return 0;
-	return fail(err, err_len, -EBADMSG, "%s: expected an object, got %s", where, type_name(v));
-}
-
-static int copy_name(char *dst, const char *src, size_t src_len, const char *what, char *err,
-		     size_t err_len)
-{
-	if (src_len == 0 || src_len >= RANCHER_NAME_LEN)
-		return fail(err, err_len, -EBADMSG, "%s: empty or longer than %d bytes", what,
-			    RANCHER_NAME_LEN - 1);
-	memcpy(dst, src, src_len);
-	dst[src_len] = '\0';
-	return 0;
-}
 
 /* ---- container states ------------------------------------------------------------------ */
 
@@ -104,16 +35,16 @@ bool rancher_state_is_peer(const char *state)
 int rancher_parse_version(const char *body, size_t len, char *out, size_t out_len, char *err,
 			  size_t err_len)
 {
-	json_t *root = load(body, len, err, err_len);
+	json_t *root = jr_load(body, len, 0, NULL, err, err_len);
 	int rc = 0;
 	if (root == NULL)
 		return -EBADMSG;
 	if (!json_is_string(root))
-		rc = fail(err, err_len, -EBADMSG, "version: expected a string, got %s",
-			  type_name(root));
+		rc = jr_fail(err, err_len, -EBADMSG, "version: expected a string, got %s",
+			     jr_type_name(root));
 	else if (json_string_length(root) == 0 || json_string_length(root) >= out_len)
-		rc = fail(err, err_len, -EBADMSG, "version: empty or longer than %zu bytes",
-			  out_len - 1);
+		rc = jr_fail(err, err_len, -EBADMSG, "version: empty or longer than %zu bytes",
+			     out_len - 1);
 	else
 		snprintf(out, out_len, "%s", json_string_value(root));
 	json_decref(root);
@@ -123,20 +54,21 @@ int rancher_parse_version(const char *body, size_t len, char *out, size_t out_le
 int rancher_parse_self_host(const char *body, size_t len, struct ip_addr *agent_ip, char *err,
 			    size_t err_len)
 {
-	json_t *root = load(body, len, err, err_len);
+	json_t *root = jr_load(body, len, 0, NULL, err, err_len);
 	const char *ip = NULL;
 	struct ip_addr parsed;
 	int rc;
 	if (root == NULL)
 		return -EBADMSG;
-	rc = need_object(root, "host", err, err_len);
+	rc = jr_need_object(root, "host", err, err_len);
 	if (rc == 0)
-		rc = opt_string(root, "agent_ip", "host.", &ip, err, err_len);
+		rc = jr_opt_string(root, "agent_ip", "host.", &ip, err, err_len);
 	if (rc == 0 && ip == NULL)
-		rc = fail(err, err_len, -EBADMSG, "host.agent_ip: missing");
+		rc = jr_fail(err, err_len, -EBADMSG, "host.agent_ip: missing");
 	if (rc == 0 && ip_addr_parse(ip, &parsed) < 0)
-		rc = fail(err, err_len, -EBADMSG, "host.agent_ip: \"%.64s\" is not an IP address",
-			  ip);
+		rc = jr_fail(err, err_len, -EBADMSG,
+			     "host.agent_ip: \"%.64s\" is not an IP address",
+			     ip);
 	if (rc == 0)
 		*agent_ip = parsed;
 	json_decref(root);
@@ -148,22 +80,21 @@ int rancher_parse_self_host(const char *body, size_t len, struct ip_addr *agent_
 int rancher_parse_service_names(const char *body, size_t len, char *stack, char *service,
 				char *err, size_t err_len)
 {
-	json_t *root = load(body, len, err, err_len);
+	json_t *root = jr_load(body, len, 0, NULL, err, err_len);
 	const char *s = NULL, *n = NULL;
 	char st[RANCHER_NAME_LEN], sv[RANCHER_NAME_LEN];
 	int rc;
 	if (root == NULL)
 		return -EBADMSG;
-	rc = need_object(root, "service", err, err_len);
+	rc = jr_need_object(root, "service", err, err_len);
 	if (rc == 0)
-		rc = opt_string(root, "stack_name", "service.", &s, err, err_len);
+		rc = jr_opt_string(root, "stack_name", "service.", &s, err, err_len);
 	if (rc == 0)
-		rc = opt_string(root, "name", "service.", &n, err, err_len);
+		rc = jr_opt_string(root, "name", "service.", &n, err, err_len);
 	if (rc == 0)
-		rc = copy_name(st, s ? s : "", s ? strlen(s) : 0, "service.stack_name", err,
-			       err_len);
+		rc = jr_copy_text(st, sizeof(st), s, "service.stack_name", err, err_len);
 	if (rc == 0)
-		rc = copy_name(sv, n ? n : "", n ? strlen(n) : 0, "service.name", err, err_len);
+		rc = jr_copy_text(sv, sizeof(sv), n, "service.name", err, err_len);
 	if (rc == 0) {
 		memcpy(stack, st, sizeof(st));
 		memcpy(service, sv, sizeof(sv));
@@ -184,9 +115,9 @@ static int label_string(const json_t *c, const char *where, const char *key, con
 	if (labels == NULL || json_is_null(labels))
 		return 0;
 	snprintf(field, sizeof(field), "%s.labels", where);
-	rc = need_object(labels, field, err, err_len);
+	rc = jr_need_object(labels, field, err, err_len);
 	snprintf(field, sizeof(field), "%s.labels.", where);
-	return rc < 0 ? rc : opt_string(labels, key, field, out, err, err_len);
+	return rc < 0 ? rc : jr_opt_string(labels, key, field, out, err, err_len);
 }
 
 /* A container's stack and service: label "stack/service", else its stack_name/service_name.
@@ -201,39 +132,32 @@ static int container_service(const json_t *c, const char *where, char *stack, ch
 	*found = false;
 	slash = label != NULL ? strchr(label, '/') : NULL;
 	if (rc == 0 && slash != NULL) {
-		rc = copy_name(stack, label, (size_t)(slash - label), STACK_SERVICE_LABEL, err,
-			       err_len);
+		rc = jr_copy_span(stack, RANCHER_NAME_LEN, label, (size_t)(slash - label),
+				  STACK_SERVICE_LABEL, err, err_len);
 		if (rc == 0)
-			rc = copy_name(service, slash + 1, strlen(slash + 1), STACK_SERVICE_LABEL,
-				       err, err_len);
+			rc = jr_copy_text(service, RANCHER_NAME_LEN, slash + 1,
+					  STACK_SERVICE_LABEL, err, err_len);
 		*found = rc == 0;
 		return rc;
 	}
 	snprintf(field, sizeof(field), "%s.", where);
 	if (rc == 0)
-		rc = opt_string(c, "stack_name", field, &s, err, err_len);
+		rc = jr_opt_string(c, "stack_name", field, &s, err, err_len);
 	if (rc == 0)
-		rc = opt_string(c, "service_name", field, &n, err, err_len);
+		rc = jr_opt_string(c, "service_name", field, &n, err, err_len);
 	if (rc < 0 || s == NULL || n == NULL || s[0] == '\0' || n[0] == '\0')
 		return rc; /* a standalone container */
-	rc = copy_name(stack, s, strlen(s), "stack_name", err, err_len);
+	rc = jr_copy_text(stack, RANCHER_NAME_LEN, s, "stack_name", err, err_len);
 	if (rc == 0)
-		rc = copy_name(service, n, strlen(n), "service_name", err, err_len);
+		rc = jr_copy_text(service, RANCHER_NAME_LEN, n, "service_name", err, err_len);
 	*found = rc == 0;
 	return rc;
-}
-
-static int need_list(const json_t *v, const char *where, char *err, size_t err_len)
-{
-	if (json_is_array(v))
-		return 0;
-	return fail(err, err_len, -EBADMSG, "%s: expected a list, got %s", where, type_name(v));
 }
 
 int rancher_find_own_service(const char *body, size_t len, const char *docker_id, char *stack,
 			     char *service, char *err, size_t err_len)
 {
-	json_t *root = load(body, len, err, err_len);
+	json_t *root = jr_load(body, len, 0, NULL, err, err_len);
 	const json_t *c, *mine = NULL;
 	char where[48], st[RANCHER_NAME_LEN], sv[RANCHER_NAME_LEN];
 	size_t i, at = 0;
@@ -242,30 +166,31 @@ int rancher_find_own_service(const char *body, size_t len, const char *docker_id
 
 	if (root == NULL)
 		return -EBADMSG;
-	rc = need_list(root, "containers", err, err_len);
+	rc = jr_need_list(root, "containers", err, err_len);
 	json_array_foreach(root, i, c) {
 		const char *id = NULL;
 		if (rc < 0 || mine != NULL)
 			break;
 		snprintf(where, sizeof(where), "containers[%zu]", i);
-		rc = need_object(c, where, err, err_len);
+		rc = jr_need_object(c, where, err, err_len);
 		snprintf(where, sizeof(where), "containers[%zu].", i);
 		if (rc == 0)
-			rc = opt_string(c, "external_id", where, &id, err, err_len);
+			rc = jr_opt_string(c, "external_id", where, &id, err, err_len);
 		if (rc == 0 && id != NULL && strcmp(id, docker_id) == 0) {
 			mine = c;
 			at = i;
 		}
 	}
 	if (rc == 0 && mine == NULL)
-		rc = fail(err, err_len, -ENOENT, "no container has external_id %.12s...",
-			  docker_id);
+		rc = jr_fail(err, err_len, -ENOENT, "no container has external_id %.12s...",
+			     docker_id);
 	if (rc == 0) {
 		snprintf(where, sizeof(where), "containers[%zu]", at);
 		rc = container_service(mine, where, st, sv, &found, err, err_len);
 	}
 	if (rc == 0 && !found)
-		rc = fail(err, err_len, -ENOENT, "%s: our container belongs to no service", where);
+		rc = jr_fail(err, err_len, -ENOENT, "%s: our container belongs to no service",
+			     where);
 	if (rc == 0) {
 		memcpy(stack, st, sizeof(st));
 		memcpy(service, sv, sizeof(sv));
@@ -291,22 +216,23 @@ static int add_container_peer(const json_t *c, const char *where, struct adapter
 	char field[128];
 	const char *state = NULL, *ip = NULL;
 	struct ip_addr addr;
-	int rc = need_object(c, where, err, err_len);
+	int rc = jr_need_object(c, where, err, err_len);
 
 	snprintf(field, sizeof(field), "%s.", where);
 	if (rc == 0)
-		rc = opt_string(c, "state", field, &state, err, err_len);
+		rc = jr_opt_string(c, "state", field, &state, err, err_len);
 	if (rc == 0)
-		rc = opt_string(c, "primary_ip", field, &ip, err, err_len);
+		rc = jr_opt_string(c, "primary_ip", field, &ip, err, err_len);
 	if (rc < 0 || !rancher_state_is_peer(state) || ip == NULL || ip[0] == '\0')
 		return rc; /* stopped, or no address yet (being created) */
 	if (ip_addr_parse(ip, &addr) < 0)
-		return fail(err, err_len, -EBADMSG, "%s.primary_ip: \"%.64s\" is not an IP address",
-			    where, ip);
+		return jr_fail(err, err_len, -EBADMSG,
+			       "%s.primary_ip: \"%.64s\" is not an IP address",
+			       where, ip);
 	if ((out->has_self && ip_addr_equal(&addr, &out->self)) || already_listed(out, &addr))
 		return 0; /* ourselves; or two host-network containers on one host */
 	if (out->n_peers == ADAPTER_MAX_PEERS)
-		return fail(err, err_len, -E2BIG, "more than %d peers", ADAPTER_MAX_PEERS);
+		return jr_fail(err, err_len, -E2BIG, "more than %d peers", ADAPTER_MAX_PEERS);
 	out->peers[out->n_peers++] = addr;
 	return 0;
 }
@@ -317,7 +243,7 @@ static int add_peers(const json_t *list, const char *list_name, const char *stac
 {
 	size_t i;
 	const json_t *c;
-	int rc = need_list(list, list_name, err, err_len);
+	int rc = jr_need_list(list, list_name, err, err_len);
 
 	json_array_foreach(list, i, c) {
 		char where[64], st[RANCHER_NAME_LEN], sv[RANCHER_NAME_LEN];
@@ -326,7 +252,7 @@ static int add_peers(const json_t *list, const char *list_name, const char *stac
 			break;
 		snprintf(where, sizeof(where), "%s[%zu]", list_name, i);
 		if (stack != NULL) {
-			rc = need_object(c, where, err, err_len);
+			rc = jr_need_object(c, where, err, err_len);
 			if (rc == 0)
 				rc = container_service(c, where, st, sv, &found, err, err_len);
 			if (rc < 0)
@@ -385,21 +311,23 @@ static int metadata_value_text(const json_t *v, const char *key, char *buf, size
 	int rc = scalar_text(v, buf, len);
 
 	if (rc == -E2BIG)
-		return fail(err, err_len, -EBADMSG, "metadata " METADATA_ROOT ".%s: longer than %zu "
-			    "bytes", key, len - 1);
+		return jr_fail(err, err_len, -EBADMSG,
+			       "metadata " METADATA_ROOT ".%s: longer than %zu "
+			       "bytes", key, len - 1);
 	if (rc == 0)
 		return 0;
 	if (!json_is_array(v))
-		return fail(err, err_len, -EBADMSG, "metadata " METADATA_ROOT ".%s: expected a "
-			    "number, string, boolean or list, got %s", key, type_name(v));
+		return jr_fail(err, err_len, -EBADMSG, "metadata " METADATA_ROOT ".%s: expected a "
+			       "number, string, boolean or list, got %s", key, jr_type_name(v));
 	buf[0] = '\0';
 	json_array_foreach(v, i, item) {
 		if (used > 0 && used + 1 < len)
 			buf[used++] = ',';
 		rc = scalar_text(item, buf + used, len - used);
 		if (rc != 0)
-			return fail(err, err_len, -EBADMSG, "metadata " METADATA_ROOT ".%s[%zu]: %s",
-				    key, i, rc > 0 ? "expected a number or string" : "too long");
+			return jr_fail(err, err_len, -EBADMSG,
+				       "metadata " METADATA_ROOT ".%s[%zu]: %s",
+				       key, i, rc > 0 ? "expected a number or string" : "too long");
 		used += strlen(buf + used);
 	}
 	return 0;
@@ -430,14 +358,15 @@ int rancher_parse_metadata(const struct json_t *metadata, struct adapter_discove
 	if (md == NULL || json_is_null(md))
 		goto done;
 	if (!json_is_object(md))
-		return fail(err, err_len, -EBADMSG, "metadata: expected an object, got %s",
-			    type_name(md));
+		return jr_fail(err, err_len, -EBADMSG, "metadata: expected an object, got %s",
+			       jr_type_name(md));
 	ours = json_object_get(md, METADATA_ROOT);
 	if (ours == NULL || json_is_null(ours))
 		goto done;
 	if (!json_is_object(ours))
-		return fail(err, err_len, -EBADMSG, "metadata " METADATA_ROOT ": expected an object, "
-			    "got %s", type_name(ours));
+		return jr_fail(err, err_len, -EBADMSG,
+			       "metadata " METADATA_ROOT ": expected an object, "
+			       "got %s", jr_type_name(ours));
 	json_object_foreach((json_t *)ours, key, v) {
 		const char *env = metadata_env_name(key);
 		if (env == NULL) {
@@ -448,8 +377,9 @@ int rancher_parse_metadata(const struct json_t *metadata, struct adapter_discove
 			continue; /* "vrid:" with no value: unset */
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(found[i].env_name, env) == 0)
-				return fail(err, err_len, -EBADMSG, "metadata " METADATA_ROOT ".%s: "
-					    "given twice", key);
+				return jr_fail(err, err_len, -EBADMSG,
+					       "metadata " METADATA_ROOT ".%s: "
+					       "given twice", key);
 		found[n] = (struct adapter_override){ 0 }; /* over_env false: env still wins */
 		snprintf(found[n].env_name, sizeof(found[n].env_name), "%s", env);
 		int rc = metadata_value_text(v, key, found[n].value, sizeof(found[n].value), err,
@@ -475,8 +405,8 @@ static int service_into(const json_t *svc, struct adapter_discovery *out, char *
 	int rc;
 
 	if (json_is_array(containers) && json_is_string(first))
-		return fail(err, err_len, -ENOMSG, "service lists its containers by name "
-			    "(metadata 2015-07-25)");
+		return jr_fail(err, err_len, -ENOMSG, "service lists its containers by name "
+			       "(metadata 2015-07-25)");
 	out->n_peers = 0;
 	rc = containers == NULL || json_is_null(containers)
 		     ? 0 /* a service without containers: no peers */
@@ -490,11 +420,11 @@ static int service_into(const json_t *svc, struct adapter_discovery *out, char *
 int rancher_parse_service(const char *body, size_t len, struct adapter_discovery *out,
 			  char *note, size_t note_len, char *err, size_t err_len)
 {
-	json_t *root = load(body, len, err, err_len);
+	json_t *root = jr_load(body, len, 0, NULL, err, err_len);
 	int rc;
 	if (root == NULL)
 		return -EBADMSG;
-	rc = need_object(root, "service", err, err_len);
+	rc = jr_need_object(root, "service", err, err_len);
 	if (rc == 0)
 		rc = service_into(root, out, note, note_len, err, err_len);
 	json_decref(root);
@@ -505,31 +435,31 @@ int rancher_parse_service_in_list(const char *body, size_t len, const char *stac
 				  const char *service, struct adapter_discovery *out,
 				  char *note, size_t note_len, char *err, size_t err_len)
 {
-	json_t *root = load(body, len, err, err_len);
+	json_t *root = jr_load(body, len, 0, NULL, err, err_len);
 	const json_t *svc, *match = NULL;
 	size_t i;
 	int rc;
 	if (root == NULL)
 		return -EBADMSG;
-	rc = need_list(root, "services", err, err_len);
+	rc = jr_need_list(root, "services", err, err_len);
 	json_array_foreach(root, i, svc) {
 		char where[48];
 		const char *s = NULL, *n = NULL;
 		if (rc < 0 || match != NULL)
 			break;
 		snprintf(where, sizeof(where), "services[%zu]", i);
-		rc = need_object(svc, where, err, err_len);
+		rc = jr_need_object(svc, where, err, err_len);
 		snprintf(where, sizeof(where), "services[%zu].", i);
 		if (rc == 0)
-			rc = opt_string(svc, "stack_name", where, &s, err, err_len);
+			rc = jr_opt_string(svc, "stack_name", where, &s, err, err_len);
 		if (rc == 0)
-			rc = opt_string(svc, "name", where, &n, err, err_len);
+			rc = jr_opt_string(svc, "name", where, &n, err, err_len);
 		if (rc == 0 && s != NULL && n != NULL && strcasecmp(s, stack) == 0 &&
 		    strcasecmp(n, service) == 0)
 			match = svc;
 	}
 	if (rc == 0 && match == NULL)
-		rc = fail(err, err_len, -ENOENT, "no service %s/%s", stack, service);
+		rc = jr_fail(err, err_len, -ENOENT, "no service %s/%s", stack, service);
 	if (rc == 0)
 		rc = rancher_parse_metadata((const struct json_t *)json_object_get(match,
 										   "metadata"),
@@ -542,7 +472,7 @@ int rancher_parse_containers_of(const char *body, size_t len, const char *stack,
 				const char *service, struct adapter_discovery *out, char *err,
 				size_t err_len)
 {
-	json_t *root = load(body, len, err, err_len);
+	json_t *root = jr_load(body, len, 0, NULL, err, err_len);
 	int rc;
 	if (root == NULL)
 		return -EBADMSG;

@@ -27,10 +27,10 @@
 #include "http.h"
 #include "log.h"
 #include "loop.h"
+#include "url_escape.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,17 +124,6 @@ struct swarm_state {
 	struct loop_timer worker_retry;
 };
 
-static void errf(char *err, size_t err_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t err_len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-}
-
 static const char *setting(const struct adapter_ctx *ctx, const char *name)
 {
 	return settings_get(ctx->settings, name);
@@ -166,8 +155,9 @@ static int transport_init(const struct adapter_ctx *ctx, struct transport *t, ch
 		return 0;
 	}
 	if (strncmp(host, "tcp://", 6) != 0) {
-		errf(err, err_len, "%s \"%s\": want unix:///path or tcp://host:port", ENV_DOCKER_HOST,
-		     host);
+		adapter_errf(err, err_len, "%s \"%s\": want unix:///path or tcp://host:port",
+			     ENV_DOCKER_HOST,
+			     host);
 		return -EINVAL;
 	}
 	t->tls = verify != NULL && verify[0] != '\0';
@@ -202,23 +192,6 @@ static int engine_get(struct swarm_state *s, const char *path, uint32_t timeout_
 	};
 	snprintf(url, sizeof(url), "%s%s", s->t.base, path);
 	return http_get(s->http, &o, done, s, out, err, err_len);
-}
-
-/* A filters= value (§2): {"KEY":["VALUE"], ...} percent-encoded. */
-static void url_escape(const char *in, char *out, size_t out_len)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-	for (const unsigned char *p = (const unsigned char *)in; *p != '\0' && o + 4 < out_len; p++) {
-		if (isalnum(*p) || strchr("-._~", *p) != NULL) {
-			out[o++] = (char)*p;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[*p >> 4];
-			out[o++] = hex[*p & 15];
-		}
-	}
-	out[o] = '\0';
 }
 
 /* ---- the read chain --------------------------------------------------------------------- */
@@ -275,11 +248,12 @@ static void describe_status(const struct swarm_state *s, const char *path,
 		[SWARM_E_VERSION] = " (API version refused)",
 	};
 	if (resp->status == 404 && s->step == STEP_TASKS)
-		errf(err, err_len, "GET %s: HTTP 404: service \"%s\" not found (check %s)", path,
-		     s->service, ENV_SERVICE);
+		adapter_errf(err, err_len, "GET %s: HTTP 404: service \"%s\" not found (check %s)",
+			     path,
+			     s->service, ENV_SERVICE);
 	else
-		errf(err, err_len, "GET %s: HTTP %ld%s%s%s", path, resp->status,
-		     msg[0] != '\0' ? ": " : "", msg, hint[kind]);
+		adapter_errf(err, err_len, "GET %s: HTTP %ld%s%s%s", path, resp->status,
+			     msg[0] != '\0' ? ": " : "", msg, hint[kind]);
 }
 
 static int consume(struct swarm_state *s, const struct http_response *resp, char *err,
@@ -301,9 +275,10 @@ static int consume(struct swarm_state *s, const struct http_response *resp, char
 		if (s->service[0] != '\0')
 			return STEP_TASKS;
 		if (s->container_id[0] == '\0') {
-			errf(err, err_len, "our container id is not in /proc/self/mountinfo nor "
-			     "/proc/self/cgroup: set %s (the stack file sets it with "
-			     "{{.Service.Name}})", ENV_SERVICE);
+			adapter_errf(err, err_len,
+				     "our container id is not in /proc/self/mountinfo nor "
+				     "/proc/self/cgroup: set %s (the stack file sets it with "
+				     "{{.Service.Name}})", ENV_SERVICE);
 			return -ENOENT;
 		}
 		return STEP_CONTAINER;
@@ -335,11 +310,13 @@ static void on_step_answer(void *arg, const struct http_response *resp)
 	if (resp->error != NULL) {
 		struct stat st;
 		if (s->t.unix_path[0] != '\0' && stat(s->t.unix_path, &st) < 0)
-			errf(err, sizeof(err), "the Docker socket %s is not there (mount the "
-			     "engine's socket, or set DOCKER_HOST)", s->t.unix_path);
+			adapter_errf(err, sizeof(err),
+				     "the Docker socket %s is not there (mount the "
+				     "engine's socket, or set DOCKER_HOST)", s->t.unix_path);
 		else
-			errf(err, sizeof(err), "GET %s on %s: %s", path, docker_host(&s->ctx),
-			     resp->error);
+			adapter_errf(err, sizeof(err), "GET %s on %s: %s", path,
+				     docker_host(&s->ctx),
+				     resp->error);
 		watch_fail(s, err);
 		return;
 	}
@@ -350,7 +327,7 @@ static void on_step_answer(void *arg, const struct http_response *resp)
 	}
 	next = consume(s, resp, why, sizeof(why));
 	if (next < 0) {
-		errf(err, sizeof(err), "GET %s: %s", path, why);
+		adapter_errf(err, sizeof(err), "GET %s: %s", path, why);
 		watch_fail(s, err);
 		return;
 	}
@@ -377,7 +354,7 @@ static void read_next(struct swarm_state *s)
 	int rc = engine_get(s, path, REQUEST_TIMEOUT_MS, on_step_answer, NULL, &s->req, why,
 			    sizeof(why));
 	if (rc < 0) {
-		errf(err, sizeof(err), "GET %s%s: %s", docker_host(&s->ctx), path, why);
+		adapter_errf(err, sizeof(err), "GET %s%s: %s", docker_host(&s->ctx), path, why);
 		watch_fail(s, err);
 	}
 }
@@ -541,7 +518,7 @@ static void on_events_done(void *arg, const struct http_response *resp)
 	s->line_skip = false;
 	if (resp->error != NULL || resp->status != 200) {
 		if (resp->error != NULL)
-			errf(err, sizeof(err), "%s", resp->error);
+			adapter_errf(err, sizeof(err), "%s", resp->error);
 		else
 			describe_status(s, "/events", resp, err, sizeof(err));
 		s->events_backoff_ms = s->events_backoff_ms == 0 ? EVENTS_RETRY_FIRST_MS
@@ -599,10 +576,12 @@ static void managers_unreachable(struct swarm_state *s)
 	char err[ADAPTER_ERR_LEN];
 
 	if (s->info.n_managers == 0)
-		errf(err, sizeof(err), "this worker's /info names no manager (Swarm.RemoteManagers)");
+		adapter_errf(err, sizeof(err),
+			     "this worker's /info names no manager (Swarm.RemoteManagers)");
 	else
-		errf(err, sizeof(err), "no manager's keepvip answers on port %u (%s)", s->peer_port,
-		     s->mgr_errs);
+		adapter_errf(err, sizeof(err), "no manager's keepvip answers on port %u (%s)",
+			     s->peer_port,
+			     s->mgr_errs);
 	if (!s->reported &&
 	    loop_now_us() - s->first_watch_us < WORKER_FIRST_WAIT_MS * 1000ull) {
 		/* a first read: the managers' keepvips start with ours; wait for one */
@@ -645,9 +624,9 @@ static void on_worker_answer(void *arg, const struct http_response *resp)
 	s->poll = NULL;
 	if (resp->error != NULL || resp->status != 200) {
 		if (resp->error != NULL)
-			errf(why, sizeof(why), "%s", resp->error);
+			adapter_errf(why, sizeof(why), "%s", resp->error);
 		else
-			errf(why, sizeof(why), "HTTP %ld", resp->status);
+			adapter_errf(why, sizeof(why), "HTTP %ld", resp->status);
 		worker_failed_one(s, why);
 		return;
 	}
@@ -787,7 +766,7 @@ static int swarm_create(const struct adapter_ctx *ctx, void **state, char *err, 
 	int rc;
 
 	if (s == NULL) {
-		errf(err, err_len, "swarm adapter: out of memory");
+		adapter_errf(err, err_len, "swarm adapter: out of memory");
 		return -ENOMEM;
 	}
 	s->ctx = *ctx;

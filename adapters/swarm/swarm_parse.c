@@ -3,10 +3,11 @@
  * type-checked and a mismatch names the field. */
 #include "swarm_parse.h"
 
+#include "json_read.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,44 +18,15 @@
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-static const char *const json_type_names[] = {
-	[JSON_OBJECT] = "object", [JSON_ARRAY] = "list",  [JSON_STRING] = "string",
-	[JSON_INTEGER] = "integer", [JSON_REAL] = "number", [JSON_TRUE] = "boolean",
-	[JSON_FALSE] = "boolean", [JSON_NULL] = "null",
-};
-
-static const char *type_name(const json_t *j)
-{
-	return j == NULL ? "nothing" : json_type_names[json_typeof(j)];
-}
-
-static int fail(char *err, size_t err_len, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t err_len, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
 /* The whole body as one JSON value, or NULL with the reason in err: too large, or "invalid
  * JSON at line L column C: ..." (a truncated answer ends up here). */
 static json_t *load(const char *body, size_t len, size_t max, char *err, size_t err_len)
 {
-	json_error_t jerr;
-	json_t *root;
 	if (len > max) {
-		fail(err, err_len, -E2BIG, "answer of %zu bytes, more than %zu", len, max);
+		jr_fail(err, err_len, -E2BIG, "answer of %zu bytes, more than %zu", len, max);
 		return NULL;
 	}
-	root = json_loadb(body, len, JSON_DECODE_ANY, &jerr);
-	if (root == NULL)
-		fail(err, err_len, -EBADMSG, "invalid JSON at line %d column %d: %s", jerr.line,
-		     jerr.column, jerr.text);
-	return root;
+	return jr_load(body, len, 0, NULL, err, err_len);
 }
 
 /* load() with the right errno for its failure. */
@@ -65,57 +37,6 @@ static int load_rc(const char *body, size_t len, size_t max, json_t **root, char
 	if (*root != NULL)
 		return 0;
 	return len > max ? -E2BIG : -EBADMSG;
-}
-
-/* obj[key] as a string: 0 and *out (NULL when absent or null), or -EBADMSG on another type. */
-static int opt_string(const json_t *obj, const char *key, const char *where, const char **out,
-		      char *err, size_t err_len)
-{
-	const json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
-	*out = NULL;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
-		return fail(err, err_len, -EBADMSG, "%s%s: expected a string, got %s", where, key,
-			    type_name(v));
-	*out = json_string_value(v);
-	return 0;
-}
-
-/* obj[key] as an object: 0 and *out (NULL when absent or null), or -EBADMSG. */
-static int opt_object(const json_t *obj, const char *key, const char *where,
-		      const json_t **out, char *err, size_t err_len)
-{
-	const json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
-	*out = NULL;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_object(v))
-		return fail(err, err_len, -EBADMSG, "%s%s: expected an object, got %s", where, key,
-			    type_name(v));
-	*out = v;
-	return 0;
-}
-
-static int need_kind(const json_t *v, json_type kind, const char *where, char *err,
-		     size_t err_len)
-{
-	if (v != NULL && json_typeof(v) == kind)
-		return 0;
-	return fail(err, err_len, -EBADMSG, "%s: expected %s, got %s", where,
-		    kind == JSON_ARRAY ? "a list" : "an object", type_name(v));
-}
-
-/* src into dst (cap bytes), refusing empty or too long values. */
-static int copy_text(char *dst, size_t cap, const char *src, const char *what, char *err,
-		     size_t err_len)
-{
-	size_t n = src != NULL ? strlen(src) : 0;
-	if (n == 0 || n >= cap)
-		return fail(err, err_len, -EBADMSG, "%s: empty or longer than %zu bytes", what,
-			    cap - 1);
-	memcpy(dst, src, n + 1);
-	return 0;
 }
 
 /* "host:port", "[v6]:port" or a bare address: the address. 0 or -EINVAL. */
@@ -189,16 +110,17 @@ static int version_field(const json_t *root, const char *key, const char *fallba
 			 struct swarm_api_version *out, char *err, size_t err_len)
 {
 	const char *text;
-	int rc = opt_string(root, key, "version.", &text, err, err_len);
+	int rc = jr_opt_string(root, key, "version.", &text, err, err_len);
 	if (rc < 0)
 		return rc;
 	if (text == NULL)
 		text = fallback;
 	if (text == NULL)
-		return fail(err, err_len, -EBADMSG, "version.%s: missing", key);
+		return jr_fail(err, err_len, -EBADMSG, "version.%s: missing", key);
 	if (swarm_api_version_parse(text, out) < 0)
-		return fail(err, err_len, -EBADMSG, "version.%s: \"%.32s\" is not a version like 1.43",
-			    key, text);
+		return jr_fail(err, err_len, -EBADMSG,
+			       "version.%s: \"%.32s\" is not a version like 1.43",
+			       key, text);
 	return 0;
 }
 
@@ -213,7 +135,7 @@ int swarm_parse_version(const char *body, size_t len, struct swarm_api_version *
 
 	if (rc < 0)
 		return rc;
-	rc = need_kind(root, JSON_OBJECT, "version", err, err_len);
+	rc = jr_need_object(root, "version", err, err_len);
 	if (rc == 0)
 		rc = version_field(root, "ApiVersion", NULL, &eng_max, err, err_len);
 	if (rc == 0)
@@ -225,12 +147,12 @@ int swarm_parse_version(const char *body, size_t len, struct swarm_api_version *
 	floor = version_cmp(eng_min, ours_min) > 0 ? eng_min : ours_min;
 	if (version_cmp(pick, floor) < 0) {
 		if (version_cmp(eng_max, ours_min) < 0)
-			return fail(err, err_len, -ENOTSUP,
+			return jr_fail(err, err_len, -ENOTSUP,
 				    "engine API %u.%u is older than %u.%u (Docker 20.10), the oldest keepvip reads",
 				    eng_max.major, eng_max.minor, ours_min.major, ours_min.minor);
-		return fail(err, err_len, -ENOTSUP,
+		return jr_fail(err, err_len, -ENOTSUP,
 			    "engine accepts API %u.%u and newer only; keepvip speaks up to %u.%u",
-			    eng_min.major, eng_min.minor, ours_max.major, ours_max.minor);
+			       eng_min.major, eng_min.minor, ours_max.major, ours_max.minor);
 	}
 	*use = pick;
 	return 0;
@@ -243,18 +165,20 @@ static int node_state_error(const char *state, const char *swarm_error, char *er
 			    size_t err_len)
 {
 	if (state == NULL || state[0] == '\0' || strcmp(state, "inactive") == 0)
-		return fail(err, err_len, -ENOTCONN,
+		return jr_fail(err, err_len, -ENOTCONN,
 			    "this engine is not in a swarm (LocalNodeState \"%s\"): run docker swarm init or join",
-			    state != NULL ? state : "");
+			       state != NULL ? state : "");
 	if (strcmp(state, "pending") == 0)
-		return fail(err, err_len, -EAGAIN, "this engine is still joining the swarm (pending)");
+		return jr_fail(err, err_len, -EAGAIN,
+			       "this engine is still joining the swarm (pending)");
 	if (strcmp(state, "locked") == 0)
-		return fail(err, err_len, -EACCES,
-			    "the swarm is locked: run docker swarm unlock on this node");
+		return jr_fail(err, err_len, -EACCES,
+			       "the swarm is locked: run docker swarm unlock on this node");
 	if (strcmp(state, "error") == 0)
-		return fail(err, err_len, -EIO, "the swarm reports an error: %.160s",
-			    swarm_error != NULL ? swarm_error : "(no message)");
-	return fail(err, err_len, -EBADMSG, "info.Swarm.LocalNodeState: unknown \"%.32s\"", state);
+		return jr_fail(err, err_len, -EIO, "the swarm reports an error: %.160s",
+			       swarm_error != NULL ? swarm_error : "(no message)");
+	return jr_fail(err, err_len, -EBADMSG, "info.Swarm.LocalNodeState: unknown \"%.32s\"",
+		       state);
 }
 
 static int info_managers(const json_t *swarm, struct swarm_info *out, char *err, size_t err_len)
@@ -266,22 +190,24 @@ static int info_managers(const json_t *swarm, struct swarm_info *out, char *err,
 	if (list == NULL || json_is_null(list))
 		return 0;
 	if (!json_is_array(list))
-		return fail(err, err_len, -EBADMSG, "info.Swarm.RemoteManagers: expected a list, got %s",
-			    type_name(list));
+		return jr_fail(err, err_len, -EBADMSG,
+			       "info.Swarm.RemoteManagers: expected a list, got %s",
+			       jr_type_name(list));
 	json_array_foreach(list, i, m) {
 		const char *addr = NULL;
 		struct ip_addr a;
 		char where[64];
 		bool seen = false;
 		snprintf(where, sizeof(where), "info.Swarm.RemoteManagers[%zu].", i);
-		int rc = need_kind(m, JSON_OBJECT, where, err, err_len);
+		int rc = jr_need_object(m, where, err, err_len);
 		if (rc == 0)
-			rc = opt_string(m, "Addr", where, &addr, err, err_len);
+			rc = jr_opt_string(m, "Addr", where, &addr, err, err_len);
 		if (rc < 0)
 			return rc;
 		if (addr == NULL || host_part(addr, &a) < 0)
-			return fail(err, err_len, -EBADMSG, "%sAddr: \"%.64s\" is not an address:port",
-				    where, addr != NULL ? addr : "");
+			return jr_fail(err, err_len, -EBADMSG,
+				       "%sAddr: \"%.64s\" is not an address:port",
+				       where, addr != NULL ? addr : "");
 		for (size_t k = 0; k < out->n_managers; k++)
 			seen = seen || ip_addr_equal(&out->managers[k], &a);
 		if (!seen && out->n_managers < SWARM_MAX_MANAGERS)
@@ -295,35 +221,38 @@ static int info_fields(const json_t *root, struct swarm_info *out, char *err, si
 	const json_t *swarm = NULL, *control = NULL;
 	const char *state = NULL, *swarm_error = NULL, *node_id = NULL;
 	const char *node_addr = NULL, *name = NULL;
-	int rc = need_kind(root, JSON_OBJECT, "info", err, err_len);
+	int rc = jr_need_object(root, "info", err, err_len);
 
 	if (rc == 0)
-		rc = opt_string(root, "Name", "info.", &name, err, err_len);
+		rc = jr_opt_string(root, "Name", "info.", &name, err, err_len);
 	if (rc == 0)
-		rc = opt_object(root, "Swarm", "info.", &swarm, err, err_len);
+		rc = jr_opt_object(root, "Swarm", "info.", &swarm, err, err_len);
 	if (rc == 0)
-		rc = opt_string(swarm, "LocalNodeState", "info.Swarm.", &state, err, err_len);
+		rc = jr_opt_string(swarm, "LocalNodeState", "info.Swarm.", &state, err, err_len);
 	if (rc == 0)
-		rc = opt_string(swarm, "Error", "info.Swarm.", &swarm_error, err, err_len);
+		rc = jr_opt_string(swarm, "Error", "info.Swarm.", &swarm_error, err, err_len);
 	if (rc == 0 && (state == NULL || strcmp(state, "active") != 0))
 		rc = node_state_error(state, swarm_error, err, err_len);
 	if (rc == 0)
-		rc = opt_string(swarm, "NodeID", "info.Swarm.", &node_id, err, err_len);
+		rc = jr_opt_string(swarm, "NodeID", "info.Swarm.", &node_id, err, err_len);
 	if (rc == 0)
-		rc = copy_text(out->node_id, sizeof(out->node_id), node_id, "info.Swarm.NodeID", err,
-			       err_len);
+		rc = jr_copy_text(out->node_id, sizeof(out->node_id), node_id, "info.Swarm.NodeID",
+				  err,
+				  err_len);
 	if (rc == 0)
-		rc = opt_string(swarm, "NodeAddr", "info.Swarm.", &node_addr, err, err_len);
+		rc = jr_opt_string(swarm, "NodeAddr", "info.Swarm.", &node_addr, err, err_len);
 	if (rc < 0)
 		return rc;
 	out->has_node_addr = node_addr != NULL && node_addr[0] != '\0';
 	if (out->has_node_addr && host_part(node_addr, &out->node_addr) < 0)
-		return fail(err, err_len, -EBADMSG, "info.Swarm.NodeAddr: \"%.64s\" is not an address",
-			    node_addr);
+		return jr_fail(err, err_len, -EBADMSG,
+			       "info.Swarm.NodeAddr: \"%.64s\" is not an address",
+			       node_addr);
 	control = json_object_get(swarm, "ControlAvailable");
 	if (control != NULL && !json_is_boolean(control))
-		return fail(err, err_len, -EBADMSG,
-			    "info.Swarm.ControlAvailable: expected a boolean, got %s", type_name(control));
+		return jr_fail(err, err_len, -EBADMSG,
+			       "info.Swarm.ControlAvailable: expected a boolean, got %s",
+			       jr_type_name(control));
 	out->manager = json_is_true(control);
 	snprintf(out->hostname, sizeof(out->hostname), "%s", name != NULL ? name : "");
 	return info_managers(swarm, out, err, err_len);
@@ -388,7 +317,7 @@ static int find_service(const json_t *root, const char *name, char *id, char *er
 {
 	const json_t *s;
 	size_t i;
-	int rc = need_kind(root, JSON_ARRAY, "services", err, err_len);
+	int rc = jr_need_list(root, "services", err, err_len);
 
 	json_array_foreach(root, i, s) {
 		const json_t *spec;
@@ -397,17 +326,18 @@ static int find_service(const json_t *root, const char *name, char *id, char *er
 		if (rc < 0)
 			break;
 		snprintf(where, sizeof(where), "services[%zu].", i);
-		rc = need_kind(s, JSON_OBJECT, where, err, err_len);
+		rc = jr_need_object(s, where, err, err_len);
 		if (rc == 0)
-			rc = opt_object(s, "Spec", where, &spec, err, err_len);
+			rc = jr_opt_object(s, "Spec", where, &spec, err, err_len);
 		if (rc == 0)
-			rc = opt_string(spec, "Name", "services[].Spec.", &sname, err, err_len);
+			rc = jr_opt_string(spec, "Name", "services[].Spec.", &sname, err, err_len);
 		if (rc < 0 || sname == NULL || strcmp(sname, name) != 0)
 			continue;
-		rc = opt_string(s, "ID", where, &sid, err, err_len);
-		return rc < 0 ? rc : copy_text(id, SWARM_ID_LEN, sid, "services[].ID", err, err_len);
+		rc = jr_opt_string(s, "ID", where, &sid, err, err_len);
+		return rc < 0 ? rc : jr_copy_text(id, SWARM_ID_LEN, sid, "services[].ID", err,
+						  err_len);
 	}
-	return rc < 0 ? rc : fail(err, err_len, -ENOENT, "no service named \"%.128s\"", name);
+	return rc < 0 ? rc : jr_fail(err, err_len, -ENOENT, "no service named \"%.128s\"", name);
 }
 
 int swarm_parse_service_id(const char *body, size_t len, const char *name, char *id, char *err,
@@ -447,14 +377,15 @@ static int add_task_node(struct swarm_task_nodes *out, const char *node_id, cons
 			 char *err, size_t err_len)
 {
 	char id[SWARM_ID_LEN];
-	int rc = copy_text(id, sizeof(id), node_id, where, err, err_len);
+	int rc = jr_copy_text(id, sizeof(id), node_id, where, err, err_len);
 	if (rc < 0)
 		return rc;
 	for (size_t k = 0; k < out->n; k++)
 		if (strcmp(out->ids[k], id) == 0)
 			return 0;
 	if (out->n == ADAPTER_MAX_PEERS)
-		return fail(err, err_len, -E2BIG, "tasks on more than %d nodes", ADAPTER_MAX_PEERS);
+		return jr_fail(err, err_len, -E2BIG, "tasks on more than %d nodes",
+			       ADAPTER_MAX_PEERS);
 	memcpy(out->ids[out->n++], id, sizeof(id));
 	return 0;
 }
@@ -469,18 +400,18 @@ static int task_node(const json_t *t, size_t i, const char *service_id,
 	int rc;
 
 	snprintf(where, sizeof(where), "tasks[%zu]", i);
-	rc = need_kind(t, JSON_OBJECT, where, err, err_len);
+	rc = jr_need_object(t, where, err, err_len);
 	snprintf(where, sizeof(where), "tasks[%zu].", i);
 	if (rc == 0)
-		rc = opt_string(t, "DesiredState", where, &desired, err, err_len);
+		rc = jr_opt_string(t, "DesiredState", where, &desired, err, err_len);
 	if (rc == 0)
-		rc = opt_string(t, "ServiceID", where, &sid, err, err_len);
+		rc = jr_opt_string(t, "ServiceID", where, &sid, err, err_len);
 	if (rc == 0)
-		rc = opt_string(t, "NodeID", where, &node, err, err_len);
+		rc = jr_opt_string(t, "NodeID", where, &node, err, err_len);
 	if (rc == 0)
-		rc = opt_object(t, "Status", where, &status, err, err_len);
+		rc = jr_opt_object(t, "Status", where, &status, err, err_len);
 	if (rc == 0)
-		rc = opt_string(status, "State", "tasks[].Status.", &state, err, err_len);
+		rc = jr_opt_string(status, "State", "tasks[].Status.", &state, err, err_len);
 	if (rc < 0)
 		return rc;
 	if (desired == NULL || strcmp(desired, "running") != 0 || !swarm_task_state_is_live(state))
@@ -507,9 +438,9 @@ int swarm_parse_tasks(const char *body, size_t len, const char *service_id,
 	found = calloc(1, sizeof(*found));
 	if (found == NULL) {
 		json_decref(root);
-		return fail(err, err_len, -ENOMEM, "tasks: out of memory");
+		return jr_fail(err, err_len, -ENOMEM, "tasks: out of memory");
 	}
-	rc = need_kind(root, JSON_ARRAY, "tasks", err, err_len);
+	rc = jr_need_list(root, "tasks", err, err_len);
 	json_array_foreach(root, i, t) {
 		if (rc < 0)
 			break;
@@ -570,7 +501,7 @@ static int add_addr(struct adapter_discovery *d, const struct ip_addr *a, char *
 		if (ip_addr_equal(&d->peers[k], a))
 			return 0;
 	if (d->n_peers == ADAPTER_MAX_PEERS)
-		return fail(err, err_len, -E2BIG, "more than %d peers", ADAPTER_MAX_PEERS);
+		return jr_fail(err, err_len, -E2BIG, "more than %d peers", ADAPTER_MAX_PEERS);
 	d->peers[d->n_peers++] = *a;
 	return 0;
 }
@@ -587,18 +518,18 @@ static int node_peer(const json_t *n, size_t i, const struct swarm_task_nodes *w
 	int rc;
 
 	snprintf(where, sizeof(where), "nodes[%zu]", i);
-	rc = need_kind(n, JSON_OBJECT, where, err, err_len);
+	rc = jr_need_object(n, where, err, err_len);
 	snprintf(where, sizeof(where), "nodes[%zu].", i);
 	if (rc == 0)
-		rc = opt_string(n, "ID", where, &id, err, err_len);
+		rc = jr_opt_string(n, "ID", where, &id, err, err_len);
 	if (rc == 0)
-		rc = opt_object(n, "Status", where, &status, err, err_len);
+		rc = jr_opt_object(n, "Status", where, &status, err, err_len);
 	if (rc == 0)
-		rc = opt_string(status, "State", "nodes[].Status.", &state, err, err_len);
+		rc = jr_opt_string(status, "State", "nodes[].Status.", &state, err, err_len);
 	if (rc == 0)
-		rc = opt_object(n, "Description", where, &desc, err, err_len);
+		rc = jr_opt_object(n, "Description", where, &desc, err, err_len);
 	if (rc == 0)
-		rc = opt_string(desc, "Hostname", "nodes[].Description.", &host, err, err_len);
+		rc = jr_opt_string(desc, "Hostname", "nodes[].Description.", &host, err, err_len);
 	if (rc < 0 || !wanted(want, id, seen))
 		return rc;
 	if (state != NULL && (strcmp(state, "down") == 0 || strcmp(state, "disconnected") == 0)) {
@@ -606,9 +537,9 @@ static int node_peer(const json_t *n, size_t i, const struct swarm_task_nodes *w
 		return 0;
 	}
 	if (swarm_node_addr(n, &a) < 0)
-		return fail(err, err_len, -EBADMSG,
+		return jr_fail(err, err_len, -EBADMSG,
 			    "%sStatus.Addr: node %.64s runs our task but has no usable address", where,
-			    host != NULL ? host : id);
+			       host != NULL ? host : id);
 	return add_addr(peers, &a, err, err_len);
 }
 
@@ -618,7 +549,7 @@ static int nodes_walk(const json_t *root, const struct swarm_task_nodes *want, b
 {
 	const json_t *n;
 	size_t i;
-	int rc = need_kind(root, JSON_ARRAY, "nodes", err, err_len);
+	int rc = jr_need_list(root, "nodes", err, err_len);
 
 	json_array_foreach(root, i, n) {
 		if (rc < 0)
@@ -647,7 +578,7 @@ int swarm_parse_nodes(const char *body, size_t len, const struct swarm_task_node
 	peers = calloc(1, sizeof(*peers));
 	if (peers == NULL) {
 		json_decref(root);
-		return fail(err, err_len, -ENOMEM, "nodes: out of memory");
+		return jr_fail(err, err_len, -ENOMEM, "nodes: out of memory");
 	}
 	rc = nodes_walk(root, want, seen, peers, note, note_len, err, err_len);
 	json_decref(root);
@@ -760,26 +691,27 @@ static int container_labels(const json_t *root, char *name, char *id, char *err,
 	const json_t *config = NULL, *labels = NULL;
 	const char *sname = NULL, *sid = NULL;
 	char nbuf[SWARM_NAME_LEN], ibuf[SWARM_ID_LEN] = "";
-	int rc = need_kind(root, JSON_OBJECT, "container", err, err_len);
+	int rc = jr_need_object(root, "container", err, err_len);
 
 	if (rc == 0)
-		rc = opt_object(root, "Config", "container.", &config, err, err_len);
+		rc = jr_opt_object(root, "Config", "container.", &config, err, err_len);
 	if (rc == 0)
-		rc = opt_object(config, "Labels", "container.Config.", &labels, err, err_len);
+		rc = jr_opt_object(config, "Labels", "container.Config.", &labels, err, err_len);
 	if (rc == 0)
-		rc = opt_string(labels, LABEL_SERVICE_NAME, "container.Config.Labels.", &sname, err,
-				err_len);
+		rc = jr_opt_string(labels, LABEL_SERVICE_NAME, "container.Config.Labels.", &sname,
+				   err,
+				   err_len);
 	if (rc == 0)
-		rc = opt_string(labels, LABEL_SERVICE_ID, "container.Config.Labels.", &sid, err,
-				err_len);
+		rc = jr_opt_string(labels, LABEL_SERVICE_ID, "container.Config.Labels.", &sid, err,
+				   err_len);
 	if (rc < 0)
 		return rc;
 	if (sname == NULL)
-		return fail(err, err_len, -ENOENT,
+		return jr_fail(err, err_len, -ENOENT,
 			    "this container is not a swarm task (no label " LABEL_SERVICE_NAME ")");
-	rc = copy_text(nbuf, sizeof(nbuf), sname, LABEL_SERVICE_NAME, err, err_len);
+	rc = jr_copy_text(nbuf, sizeof(nbuf), sname, LABEL_SERVICE_NAME, err, err_len);
 	if (rc == 0 && sid != NULL)
-		rc = copy_text(ibuf, sizeof(ibuf), sid, LABEL_SERVICE_ID, err, err_len);
+		rc = jr_copy_text(ibuf, sizeof(ibuf), sid, LABEL_SERVICE_ID, err, err_len);
 	if (rc < 0)
 		return rc;
 	if (name != NULL)
@@ -818,11 +750,12 @@ static int event_time(const json_t *root, int64_t *ns, char *err, size_t err_len
 	const json_t *tn = json_object_get(root, "timeNano"), *t = json_object_get(root, "time");
 	*ns = 0;
 	if (tn != NULL && !json_is_integer(tn))
-		return fail(err, err_len, -EBADMSG, "event.timeNano: expected an integer, got %s",
-			    type_name(tn));
+		return jr_fail(err, err_len, -EBADMSG,
+			       "event.timeNano: expected an integer, got %s",
+			       jr_type_name(tn));
 	if (t != NULL && !json_is_integer(t))
-		return fail(err, err_len, -EBADMSG, "event.time: expected an integer, got %s",
-			    type_name(t));
+		return jr_fail(err, err_len, -EBADMSG, "event.time: expected an integer, got %s",
+			       jr_type_name(t));
 	if (tn != NULL && json_integer_value(tn) > 0)
 		*ns = json_integer_value(tn);
 	else if (t != NULL && json_integer_value(t) > 0 && json_integer_value(t) < INT64_MAX / 1000000000)
@@ -835,24 +768,25 @@ static int event_relevant(const json_t *root, const char *service, const char *s
 {
 	const json_t *actor = NULL, *attrs = NULL;
 	const char *type = NULL, *action = NULL, *actor_id = NULL, *name = NULL, *label = NULL;
-	int rc = need_kind(root, JSON_OBJECT, "event", err, err_len);
+	int rc = jr_need_object(root, "event", err, err_len);
 
 	*relevant = false;
 	if (rc == 0)
-		rc = opt_string(root, "Type", "event.", &type, err, err_len);
+		rc = jr_opt_string(root, "Type", "event.", &type, err, err_len);
 	if (rc == 0)
-		rc = opt_string(root, "Action", "event.", &action, err, err_len);
+		rc = jr_opt_string(root, "Action", "event.", &action, err, err_len);
 	if (rc == 0)
-		rc = opt_object(root, "Actor", "event.", &actor, err, err_len);
+		rc = jr_opt_object(root, "Actor", "event.", &actor, err, err_len);
 	if (rc == 0)
-		rc = opt_string(actor, "ID", "event.Actor.", &actor_id, err, err_len);
+		rc = jr_opt_string(actor, "ID", "event.Actor.", &actor_id, err, err_len);
 	if (rc == 0)
-		rc = opt_object(actor, "Attributes", "event.Actor.", &attrs, err, err_len);
+		rc = jr_opt_object(actor, "Attributes", "event.Actor.", &attrs, err, err_len);
 	if (rc == 0)
-		rc = opt_string(attrs, "name", "event.Actor.Attributes.", &name, err, err_len);
+		rc = jr_opt_string(attrs, "name", "event.Actor.Attributes.", &name, err, err_len);
 	if (rc == 0)
-		rc = opt_string(attrs, LABEL_SERVICE_NAME, "event.Actor.Attributes.", &label, err,
-				err_len);
+		rc = jr_opt_string(attrs, LABEL_SERVICE_NAME, "event.Actor.Attributes.", &label,
+				   err,
+				   err_len);
 	if (rc < 0 || type == NULL || action == NULL)
 		return rc;
 	if (strcmp(type, "node") == 0)

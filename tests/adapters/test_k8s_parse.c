@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "k8s_parse.h"
+#include "fixture_file.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -29,40 +30,19 @@
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	char *buf = malloc(1 << 20);
-	assert_non_null(buf);
-	size_t n = fread(buf, 1, (1 << 20) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	if (len != NULL)
-		*len = n;
-	return buf;
-}
-
 static char *shared(const char *name)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/fixtures/kubernetes/%s", KEEPVIP_SHARED_DIR, name);
-	return read_file(path, NULL);
+	return fixture_read(KEEPVIP_SHARED_DIR "/fixtures/kubernetes", name, NULL);
 }
 
 static char *ours(const char *name)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", K8S_FIXTURES, name);
-	return read_file(path, NULL);
+	return fixture_read(K8S_FIXTURES, name, NULL);
 }
 
 static char *dump(json_t *j)
 {
-	char *text = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	assert_non_null(text);
-	return text;
+	return fixture_dump(j, JSON_COMPACT);
 }
 
 static struct k8s_filter *new_filter(const char *selector, sa_family_t family)

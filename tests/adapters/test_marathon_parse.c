@@ -14,6 +14,7 @@
 #include "marathon_endpoint.h"
 #include "marathon_parse.h"
 #include "sse.h"
+#include "fixture_file.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -33,35 +34,14 @@
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-static char *read_path(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	size_t n;
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	buf = malloc(1 << 20);
-	assert_non_null(buf);
-	n = fread(buf, 1, (1 << 20) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	if (len != NULL)
-		*len = n;
-	return buf;
-}
-
 static char *shared(const char *name, size_t *len)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/fixtures/marathon/%s", KEEPVIP_SHARED_DIR, name);
-	return read_path(path, len);
+	return fixture_read(KEEPVIP_SHARED_DIR "/fixtures/marathon", name, len);
 }
 
 static char *local(const char *name, size_t *len)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/marathon/%s", KEEPVIP_TEST_FIXTURES, name);
-	return read_path(path, len);
+	return fixture_read(KEEPVIP_TEST_FIXTURES "/marathon", name, len);
 }
 
 /* The environment Marathon gave the node-a task (task-env.json): our identity. */

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "rancher_parse.h"
+#include "fixture_file.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -26,34 +27,18 @@
 
 static char *fixture(const char *name)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/fixtures/rancher/%s", KEEPVIP_SHARED_DIR, name);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	char *buf = malloc(1 << 20);
-	assert_non_null(buf);
-	size_t n = fread(buf, 1, (1 << 20) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
+	return fixture_read(KEEPVIP_SHARED_DIR "/fixtures/rancher", name, NULL);
 }
 
 static json_t *fixture_json(const char *name)
 {
-	char *text = fixture(name);
-	json_t *j = json_loads(text, 0, NULL);
-	free(text);
-	assert_non_null(j);
-	return j;
+	return fixture_read_json(KEEPVIP_SHARED_DIR "/fixtures/rancher", name);
 }
 
 /* Dumps j (taking it) into a string the caller frees. */
 static char *dump(json_t *j)
 {
-	char *text = json_dumps(j, JSON_INDENT(1));
-	json_decref(j);
-	assert_non_null(text);
-	return text;
+	return fixture_dump(j, JSON_INDENT(1));
 }
 
 static struct adapter_discovery *new_discovery(const char *self)

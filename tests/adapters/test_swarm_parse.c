@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "swarm_parse.h"
+#include "fixture_file.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -36,49 +37,26 @@
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-static char *read_text(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	char *buf = malloc(1 << 20);
-	assert_non_null(buf);
-	size_t n = fread(buf, 1, (1 << 20) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static char *fixture(const char *name)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/fixtures/swarm/%s", KEEPVIP_SHARED_DIR, name);
-	return read_text(path);
+	return fixture_read(KEEPVIP_SHARED_DIR "/fixtures/swarm", name, NULL);
 }
 
 /* An answer of the real 20.10 engine (tests/adapters/fixtures/swarm-20.10). */
 static char *real_answer(const char *name)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/fixtures/swarm-20.10/%s", KEEPVIP_TESTS_ADAPTERS_DIR, name);
-	return read_text(path);
+	return fixture_read(KEEPVIP_TESTS_ADAPTERS_DIR "/fixtures/swarm-20.10", name, NULL);
 }
 
 static json_t *fixture_json(const char *name)
 {
-	char *text = fixture(name);
-	json_t *j = json_loads(text, 0, NULL);
-	free(text);
-	assert_non_null(j);
-	return j;
+	return fixture_read_json(KEEPVIP_SHARED_DIR "/fixtures/swarm", name);
 }
 
 /* Dumps j (taking it) into a string the caller frees. */
 static char *dump(json_t *j)
 {
-	char *text = json_dumps(j, JSON_INDENT(1));
-	json_decref(j);
-	assert_non_null(text);
-	return text;
+	return fixture_dump(j, JSON_INDENT(1));
 }
 
 static void assert_addr(const struct ip_addr *a, const char *want)
