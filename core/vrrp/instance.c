@@ -312,7 +312,8 @@ static void record_transition(struct instance *inst, const struct vrrp_actions *
 }
 
 /* Runs the actions in the order vrrp_fsm.h gives, then re-arms the state machine's timer. */
-void instance_execute(struct instance *inst, const struct vrrp_actions *act, uint64_t now)
+static void instance_execute(struct instance *inst, const struct vrrp_actions *act,
+			     uint64_t now)
 {
 	if (act->flags & VRRP_ACT_REMOVE_VIPS)
 		change_vips(inst, false);
@@ -337,7 +338,7 @@ void instance_execute(struct instance *inst, const struct vrrp_actions *act, uin
 	guard_after_actions(inst, act);
 }
 
-static void run_event(struct instance *inst, const struct vrrp_event *ev)
+void instance_run_event(struct instance *inst, const struct vrrp_event *ev)
 {
 	struct vrrp_actions act;
 	uint64_t now = loop_now_us();
@@ -349,7 +350,7 @@ static void on_fsm_timer(struct loop *loop, void *arg)
 {
 	(void)loop;
 	struct vrrp_event ev = { .kind = VRRP_EV_TIMER };
-	run_event(arg, &ev);
+	instance_run_event(arg, &ev);
 }
 
 /* ---- lifecycle -------------------------------------------------------------------- */
@@ -369,7 +370,7 @@ int instance_start(struct instance *inst)
 			log_error(inst->cfg->name, "%s", err);
 	}
 	struct vrrp_event ev = { .kind = VRRP_EV_STARTUP };
-	run_event(inst, &ev);
+	instance_run_event(inst, &ev);
 	guard_start(inst);
 	if (inst->cfg->n_checks > 0) {
 		int rc = check_runner_new(inst->loop, inst->cfg->checks, inst->cfg->n_checks,
@@ -390,10 +391,10 @@ static void apply_health(struct instance *inst, const char *why)
 	bool fault = inst->check_fault || inst->link_down;
 	if (fault && inst->fsm.state != VRRP_STATE_FAULT && inst->fsm.state != VRRP_STATE_INIT) {
 		struct vrrp_event ev = { .kind = VRRP_EV_FAULT, .reason = why };
-		run_event(inst, &ev);
+		instance_run_event(inst, &ev);
 	} else if (!fault && inst->fsm.state == VRRP_STATE_FAULT) {
 		struct vrrp_event ev = { .kind = VRRP_EV_FAULT_CLEAR, .reason = why };
-		run_event(inst, &ev);
+		instance_run_event(inst, &ev);
 	}
 
 	unsigned base = inst->cfg->priority;
@@ -402,7 +403,7 @@ static void apply_health(struct instance *inst, const char *why)
 		log_info(inst->cfg->name, "priority %u -> %u: %s", inst->fsm.cfg.priority, effective,
 			 why);
 		struct vrrp_event ev = { .kind = VRRP_EV_PRIORITY, .new_priority = effective };
-		run_event(inst, &ev);
+		instance_run_event(inst, &ev);
 	}
 }
 
@@ -510,7 +511,7 @@ void instance_on_advert(struct instance *inst, const struct vrrp_advert *adv,
 		.adv_interval_us = (uint32_t)adv->max_adver_int_cs * 10000u,
 		.adv_src = meta->src,
 	};
-	run_event(inst, &ev);
+	instance_run_event(inst, &ev);
 }
 
 void instance_set_peers(struct instance *inst, const struct ip_addr *addrs, size_t n,
@@ -603,7 +604,7 @@ void instance_reconfigure(struct instance *inst, const struct instance_settings 
 void instance_shutdown(struct instance *inst)
 {
 	struct vrrp_event ev = { .kind = VRRP_EV_SHUTDOWN };
-	run_event(inst, &ev);
+	instance_run_event(inst, &ev);
 	if (inst->vips_held)
 		change_vips(inst, false);
 }

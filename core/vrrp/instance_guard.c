@@ -70,11 +70,8 @@ static void on_refresh_timer(struct loop *loop, void *arg)
 
 static void set_hold(struct instance *inst, bool hold, const char *why)
 {
-	struct vrrp_actions act;
 	struct vrrp_event ev = { .kind = VRRP_EV_HOLD, .hold = hold, .reason = why };
-	uint64_t now = loop_now_us();
-	vrrp_fsm_handle(&inst->fsm, &ev, now, &act);
-	instance_execute(inst, &act, now);
+	instance_run_event(inst, &ev);
 }
 
 /* A master steps down only on a verdict; a backup also stays back on a claim not yet judged

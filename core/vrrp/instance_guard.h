@@ -29,7 +29,7 @@ void guard_reconfigured(struct instance *inst, const struct instance_settings *o
 
 void guard_cleanup(struct instance *inst);
 
-/* instance.c: runs the actions of one state-machine step (then guard_after_actions). */
-void instance_execute(struct instance *inst, const struct vrrp_actions *act, uint64_t now);
+/* instance.c: one state-machine step now, its actions executed (then guard_after_actions). */
+void instance_run_event(struct instance *inst, const struct vrrp_event *ev);
 
 #endif
