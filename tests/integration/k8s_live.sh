@@ -81,51 +81,13 @@ declare -A NODE=([1]=node-a [2]=node-b [3]=node-c)
 common=(KEEPVIP_ORCHESTRATOR=kubernetes "KUBERNETES_SERVICE_HOST=$SERVER"
 	"KUBERNETES_SERVICE_PORT=$PORT" "KEEPVIP_K8S_TOKEN_FILE=$SA/token"
 	"KEEPVIP_K8S_CA_FILE=$SA/ca.crt" "KEEPVIP_VIPS=$VIP/24" KEEPVIP_ADVERT_MS=100)
-declare -A MARK=()
-mark_logs() {
-	local k
-	for k in 1 2 3; do
-		MARK[$k]=$(lab_log_length $k)
-	done
-}
 start_host() {
 	lab_start_keepvip "$1" "${common[@]}" "KEEPVIP_PRIORITY=${PRIORITY[$1]}" \
 		"POD_NAME=keepvip-node-$1" "NODE_NAME=${NODE[$1]}"
 }
 
-advert_lines() {
-	lab_capture_text | awk -v dst="$1" -v from="$2" -v to="$3" '
-		index($0, "10.42.0.11 > " dst ": VRRPv3, Advertisement") {
-			split($1, t, "."); us = t[1] * 1000000 + substr(t[2] "000000", 1, 6)
-			if (us >= from && us < to) printf "%.0f %s\n", us, $0
-		}'
-}
-adverts_to() { advert_lines "$@" | cut -d' ' -f1; }
-count_adverts() { adverts_to "$@" | wc -l; }
-max_gap_ms() {
-	adverts_to "$@" | awk -v from="$2" -v to="$3" '
-		{ if ($1 - prev > gap) gap = $1 - prev; prev = $1 }
-		BEGIN { prev = from; gap = 0 }
-		END { if (to - prev > gap) gap = to - prev; printf "%.1f\n", gap / 1000 }'
-}
 prios_to() {
-	advert_lines "$@" | sed -nE 's/.*, prio ([0-9]+),.*/\1/p' | sort -u | tr '\n' ' '
-}
-
-sampler_start() {
-	(
-		while :; do
-			printf '%s %s\n' "$(lab_now_us)" "$(lab_holders $VIP)"
-			sleep 0.02
-		done
-	) >"$LAB_DIR/holders.txt" 2>/dev/null &
-	SAMPLER_PID=$!
-	lab_track_pid "$SAMPLER_PID"
-}
-sampler_stop() {
-	kill "$SAMPLER_PID" 2>/dev/null
-	wait "$SAMPLER_PID" 2>/dev/null
-	lab_untrack_pid "$SAMPLER_PID"
+	lab_advert_lines 10.42.0.11 "$@" | sed -nE 's/.*, prio ([0-9]+),.*/\1/p' | sort -u | tr '\n' ' '
 }
 
 wire=0
@@ -139,7 +101,7 @@ done
 master=$(lab_wait_settled $VIP 8000 1000)
 lab_expect_eq "host 1 (node-a annotated 200) holds the VIP" 1 "$master"
 lab_assert_single_holder "exactly one holder" $VIP 1
-sampler_start
+lab_sample_holders_start $VIP
 for k in 1 2 3; do
 	lab_expect "host $k runs the kubernetes adapter" lab_log_has $k 'adapter kubernetes'
 done
@@ -151,13 +113,13 @@ t_started=$(lab_now_us)
 
 # ---- 2. DELETED ----------------------------------------------------------------------------
 
-mark_logs
+lab_mark_logs 1 2 3
 lab_stop 3 TERM # the pod goes: its daemon gets SIGTERM, then the API says DELETED
 lab_expect_eq "host 3 (backup) exits 0 on SIGTERM" 0 "${LAB_RC[3]:-}"
 control "delete?name=keepvip-node-3"
 t_del=$(lab_now_us)
 for k in 1 2; do
-	if lab_wait_log_after $k "${MARK[$k]}" 'peers changed: -10\.42\.0\.13$' $APPLY_MS; then
+	if lab_wait_log_after $k "${LAB_MARK[$k]}" 'peers changed: -10\.42\.0\.13$' $APPLY_MS; then
 		lab_expect_le "host $k logs peers changed: -10.42.0.13" "$LAB_WAITED_MS" $APPLY_MS
 	else
 		lab_fail "host $k logs peers changed: -10.42.0.13" "not within $APPLY_MS ms"
@@ -168,11 +130,11 @@ lab_sleep_ms 1500
 
 # ---- 3. ADDED ------------------------------------------------------------------------------
 
-mark_logs
+lab_mark_logs 1 2 3
 t_readd=$(lab_now_us)
 control "add?name=keepvip-node-3&ip=10.42.0.13"
 for k in 1 2; do
-	if lab_wait_log_after $k "${MARK[$k]}" 'peers changed: \+10\.42\.0\.13$' $APPLY_MS; then
+	if lab_wait_log_after $k "${LAB_MARK[$k]}" 'peers changed: \+10\.42\.0\.13$' $APPLY_MS; then
 		lab_expect_le "host $k logs peers changed: +10.42.0.13" "$LAB_WAITED_MS" $APPLY_MS
 	else
 		lab_fail "host $k logs peers changed: +10.42.0.13" "not within $APPLY_MS ms"
@@ -185,21 +147,21 @@ lab_expect "host 3 came back as backup" lab_log_lacks 3 '-> MASTER'
 
 # ---- 4. the node annotation changes --------------------------------------------------------
 
-mark_logs
+lab_mark_logs 1 2 3
 t_annot=$(lab_now_us)
 control "annotate?node=node-a&value=180"
-if lab_wait_log_after 1 "${MARK[1]}" 'adapter settings: settings reloaded in place' $APPLY_MS; then
+if lab_wait_log_after 1 "${LAB_MARK[1]}" 'adapter settings: settings reloaded in place' $APPLY_MS; then
 	lab_pass "host 1 applies priority 180 in place (${LAB_WAITED_MS} ms)"
 else
 	lab_fail "host 1 applies priority 180 in place" "not within $APPLY_MS ms"
 fi
 t_applied=$(lab_now_us)
 lab_sleep_ms 1500
-lab_expect "host 1 stayed MASTER through the new priority" lab_log_lacks_after 1 "${MARK[1]}" 'MASTER -> '
+lab_expect "host 1 stayed MASTER through the new priority" lab_log_lacks_after 1 "${LAB_MARK[1]}" 'MASTER -> '
 
 # ---- 5. the API down for 10 s ---------------------------------------------------------------
 
-mark_logs
+lab_mark_logs 1 2 3
 t_down=$(lab_now_us)
 control "down?seconds=$OUTAGE_S&mode=drop"
 control "close_watches"
@@ -210,20 +172,14 @@ else
 fi
 t_up=$(lab_now_us)
 for k in 1 2 3; do
-	lab_expect "host $k logs the API error, keeping its 2 peers" lab_log_has_after $k "${MARK[$k]}" \
+	lab_expect "host $k logs the API error, keeping its 2 peers" lab_log_has_after $k "${LAB_MARK[$k]}" \
 		'kubernetes: .*keeping 2 known peers, retrying in [0-9]+ ms'
-	lab_expect "host $k keeps its peers through the outage" lab_log_lacks_after $k "${MARK[$k]}" 'peers changed'
-	lab_expect "host $k keeps its state through the outage" lab_log_lacks_after $k "${MARK[$k]}" ' -> '
+	lab_expect "host $k keeps its peers through the outage" lab_log_lacks_after $k "${LAB_MARK[$k]}" 'peers changed'
+	lab_expect "host $k keeps its state through the outage" lab_log_lacks_after $k "${LAB_MARK[$k]}" ' -> '
 	lab_expect "host $k: the token in no log line" lab_log_lacks $k 'k8s-live-secret-token'
 done
-sampler_stop
-samples=$(wc -l <"$LAB_DIR/holders.txt")
-other=$(awk '$2 != "1" || NF != 2 { print "t=" $1 " us: holders [" substr($0, index($0, " ") + 1) "]"; exit }' "$LAB_DIR/holders.txt")
-if [ -z "$other" ] && [ "$samples" -gt 200 ]; then
-	lab_pass "the VIP never left host 1 ($samples samples over the whole run)"
-else
-	lab_fail "the VIP never left host 1 ($samples samples over the whole run)" "${other:-too few samples}"
-fi
+lab_sample_holders_stop
+lab_expect_sole_holder_sampled 1 200
 
 # ---- the wire --------------------------------------------------------------------------------
 
@@ -235,21 +191,21 @@ if [ "$wire" = 1 ]; then
 	lab_expect "wire: none to 224.0.0.18 (unicast to the pods)" \
 		lab_no_line_matches "$adverts" '224\.0\.0\.18'
 	for peer in 10.42.0.12 10.42.0.13; do
-		gap=$(max_gap_ms $peer "$t_start" "$t_started")
+		gap=$(lab_max_advert_gap_ms 10.42.0.11 $peer "$t_start" "$t_started")
 		lab_expect_le "wire: adverts to $peer at start (longest gap)" "$gap" $MAX_GAP_MS
 	done
 	lab_expect_eq "wire: host 1 advertises its node's priority 200" "200 " \
 		"$(prios_to 10.42.0.12 "$t_start" "$t_annot")"
-	late=$(count_adverts 10.42.0.13 "$((t_removed + 150000))" "$t_readd")
+	late=$(lab_count_adverts 10.42.0.11 10.42.0.13 "$((t_removed + 150000))" "$t_readd")
 	lab_expect_eq "wire: no advert to 10.42.0.13 once its pod is deleted" 0 "$late"
-	gap=$(max_gap_ms 10.42.0.12 "$t_del" "$t_readd")
+	gap=$(lab_max_advert_gap_ms 10.42.0.11 10.42.0.12 "$t_del" "$t_readd")
 	lab_expect_le "wire: adverts to 10.42.0.12 meanwhile (longest gap)" "$gap" $MAX_GAP_MS
-	gap=$(max_gap_ms 10.42.0.13 "$((t_added + 150000))" "$t_annot")
+	gap=$(lab_max_advert_gap_ms 10.42.0.11 10.42.0.13 "$((t_added + 150000))" "$t_annot")
 	lab_expect_le "wire: adverts to 10.42.0.13 again once its pod is added (longest gap)" "$gap" $MAX_GAP_MS
 	lab_expect_eq "wire: host 1 advertises 180 once the annotation says so" "180 " \
 		"$(prios_to 10.42.0.12 "$((t_applied + 150000))" "$t_end")"
 	for peer in 10.42.0.12 10.42.0.13; do
-		gap=$(max_gap_ms $peer "$t_down" "$t_up")
+		gap=$(lab_max_advert_gap_ms 10.42.0.11 $peer "$t_down" "$t_up")
 		lab_expect_le "wire: adverts to $peer through the API outage (longest gap)" "$gap" $MAX_GAP_MS
 	done
 fi

@@ -68,48 +68,9 @@ common=("KEEPVIP_MARATHON_URL=$URL" MARATHON_APP_ID=/keepvip KEEPVIP_MARATHON_US
 	"KEEPVIP_MARATHON_PASSWORD=$PASSWORD" KEEPVIP_MARATHON_IDLE_S=4
 	"KEEPVIP_VIPS=$VIP/24" KEEPVIP_VRID=51 KEEPVIP_VRRP_VERSION=3 KEEPVIP_ADVERT_MS=100)
 declare -A PRIORITY=([1]=150 [2]=100 [3]=50)
-declare -A MARK=()
-mark_logs() {
-	local k
-	for k in 1 2 3; do
-		MARK[$k]=$(lab_log_length $k)
-	done
-}
 
 start_host() {
 	lab_start_keepvip "$1" "${common[@]}" "HOST=10.42.0.1$1" "KEEPVIP_PRIORITY=${PRIORITY[$1]}"
-}
-
-advert_lines() {
-	lab_capture_text | awk -v dst="$1" -v from="$2" -v to="$3" '
-		index($0, "10.42.0.11 > " dst ": VRRPv3, Advertisement") {
-			split($1, t, "."); us = t[1] * 1000000 + substr(t[2] "000000", 1, 6)
-			if (us >= from && us < to) printf "%.0f %s\n", us, $0
-		}'
-}
-adverts_to() { advert_lines "$@" | cut -d' ' -f1; }
-count_adverts() { adverts_to "$@" | wc -l; }
-max_gap_ms() {
-	adverts_to "$@" | awk -v from="$2" -v to="$3" '
-		{ if ($1 - prev > gap) gap = $1 - prev; prev = $1 }
-		BEGIN { prev = from; gap = 0 }
-		END { if (to - prev > gap) gap = to - prev; printf "%.1f\n", gap / 1000 }'
-}
-
-sampler_start() {
-	(
-		while :; do
-			printf '%s %s\n' "$(lab_now_us)" "$(lab_holders $VIP)"
-			sleep 0.02
-		done
-	) >"$LAB_DIR/holders.txt" 2>/dev/null &
-	SAMPLER_PID=$!
-	lab_track_pid "$SAMPLER_PID"
-}
-sampler_stop() {
-	kill "$SAMPLER_PID" 2>/dev/null
-	wait "$SAMPLER_PID" 2>/dev/null
-	lab_untrack_pid "$SAMPLER_PID"
 }
 
 wire=0
@@ -123,7 +84,7 @@ done
 master=$(lab_wait_settled $VIP 8000 1000)
 lab_expect_eq "host 1 (priority 150) holds the VIP" 1 "$master"
 lab_assert_single_holder "exactly one holder" $VIP 1
-sampler_start
+lab_sample_holders_start $VIP
 for k in 1 2 3; do
 	lab_expect "host $k runs the marathon adapter with 2 peers" \
 		lab_log_has $k 'marathon: /keepvip: 2 peer\(s\)'
@@ -134,13 +95,13 @@ t_started=$(lab_now_us)
 
 # ---- 2. task 3 killed ----------------------------------------------------------------------
 
-mark_logs
+lab_mark_logs 1 2 3
 lab_stop 3 TERM
 lab_expect_eq "host 3 (backup) exits 0 on SIGTERM" 0 "${LAB_RC[3]:-}"
 t_kill=$(lab_now_us)
 control "kill?host=10.42.0.13"
 for k in 1 2; do
-	if lab_wait_log_after $k "${MARK[$k]}" 'peers changed: -10\.42\.0\.13$' $APPLY_MS; then
+	if lab_wait_log_after $k "${LAB_MARK[$k]}" 'peers changed: -10\.42\.0\.13$' $APPLY_MS; then
 		lab_expect_le "host $k logs peers changed: -10.42.0.13 (ms after the event)" \
 			"$LAB_WAITED_MS" $APPLY_MS
 	else
@@ -153,19 +114,19 @@ if out=$(lab_watch_holders $VIP 2000 1); then
 else
 	lab_fail "task 3 killed: the VIP stays on host 1" "$out"
 fi
-lab_expect "host 1 stayed MASTER through the change" lab_log_lacks_after 1 "${MARK[1]}" 'MASTER -> '
-lab_expect "host 2 stayed BACKUP through the change" lab_log_lacks_after 2 "${MARK[2]}" '-> MASTER'
+lab_expect "host 1 stayed MASTER through the change" lab_log_lacks_after 1 "${LAB_MARK[1]}" 'MASTER -> '
+lab_expect "host 2 stayed BACKUP through the change" lab_log_lacks_after 2 "${LAB_MARK[2]}" '-> MASTER'
 
 # ---- 3. a new task on agent 3 --------------------------------------------------------------
 
 # As Mesos does: TASK_RUNNING as the container starts; the daemon starts right after (had it
 # started long before its peers knew it, it would hear no advert and take the VIP).
-mark_logs
+lab_mark_logs 1 2 3
 t_add=$(lab_now_us)
 control "add?host=10.42.0.13"
 start_host 3
 for k in 1 2; do
-	if lab_wait_log_after $k "${MARK[$k]}" 'peers changed: \+10\.42\.0\.13$' $APPLY_MS; then
+	if lab_wait_log_after $k "${LAB_MARK[$k]}" 'peers changed: \+10\.42\.0\.13$' $APPLY_MS; then
 		lab_expect_le "host $k logs peers changed: +10.42.0.13 (ms after the event)" \
 			"$LAB_WAITED_MS" $APPLY_MS
 	else
@@ -178,12 +139,12 @@ if out=$(lab_watch_holders $VIP 2000 1); then
 else
 	lab_fail "new task 3: its daemon stays backup, the VIP stays on host 1" "$out"
 fi
-lab_expect "host 3 never became master" lab_log_lacks_after 3 "${MARK[3]}" '-> MASTER'
-lab_expect "host 1 stayed MASTER" lab_log_lacks_after 1 "${MARK[1]}" 'MASTER -> '
+lab_expect "host 3 never became master" lab_log_lacks_after 3 "${LAB_MARK[3]}" '-> MASTER'
+lab_expect "host 1 stayed MASTER" lab_log_lacks_after 1 "${LAB_MARK[1]}" 'MASTER -> '
 
 # ---- 4. Marathon down for 10 s -------------------------------------------------------------
 
-mark_logs
+lab_mark_logs 1 2 3
 control "down?seconds=$OUTAGE_S&mode=drop"
 control "drop_streams"
 t_down=$(lab_now_us)
@@ -194,29 +155,23 @@ else
 fi
 t_up=$(lab_now_us)
 for k in 1 2 3; do
-	mark=${MARK[$k]}
+	mark=${LAB_MARK[$k]}
 	lab_expect "host $k logs the lost stream, keeping its 2 peers" lab_log_has_after $k "$mark" \
 		'marathon: .*keeping 2 known peers, retrying in [0-9]+ ms'
 	lab_expect "host $k keeps its peers through the outage" lab_log_lacks_after $k "$mark" 'peers changed'
 	lab_expect "host $k keeps its state through the outage" lab_log_lacks_after $k "$mark" ' -> '
 done
 for k in 1 2 3; do
-	if lab_wait_log_after $k "${MARK[$k]}" 'marathon: answering again after [0-9]+ failures' 20000; then
+	if lab_wait_log_after $k "${LAB_MARK[$k]}" 'marathon: answering again after [0-9]+ failures' 20000; then
 		lab_pass "host $k: the adapter answers again after the outage"
 	else
 		lab_fail "host $k: the adapter answers again after the outage" "not within 20000 ms"
 	fi
-	lab_expect "host $k: the same peers after the outage" lab_log_lacks_after $k "${MARK[$k]}" 'peers changed'
+	lab_expect "host $k: the same peers after the outage" lab_log_lacks_after $k "${LAB_MARK[$k]}" 'peers changed'
 done
 lab_assert_single_holder "host 1 still the only holder" $VIP 1
-sampler_stop
-samples=$(wc -l <"$LAB_DIR/holders.txt")
-other=$(awk '$2 != "1" || NF != 2 { print "t=" $1 " us: holders [" substr($0, index($0, " ") + 1) "]"; exit }' "$LAB_DIR/holders.txt")
-if [ -z "$other" ] && [ "$samples" -gt 300 ]; then
-	lab_pass "the VIP never left host 1, nobody else took it ($samples samples)"
-else
-	lab_fail "the VIP never left host 1 ($samples samples)" "${other:-too few samples}"
-fi
+lab_sample_holders_stop
+lab_expect_sole_holder_sampled 1 300
 B64=$(printf 'admin:%s' "$PASSWORD" | base64)
 # the daemon's own lines (the lab's "===== start:" lines echo the env it was given)
 no_secret() { ! grep -vF '===== start:' "$LAB_DIR/host$1.log" | grep -qF -e "$PASSWORD" -e "$B64"; }
@@ -236,26 +191,26 @@ if [ "$wire" = 1 ]; then
 	lab_expect "wire: host 1 does not advertise to itself" \
 		lab_no_line_matches "$adverts" '> 10\.42\.0\.11: VRRP'
 	for peer in 10.42.0.12 10.42.0.13; do
-		gap=$(max_gap_ms $peer "$t_start" "$t_started")
+		gap=$(lab_max_advert_gap_ms 10.42.0.11 $peer "$t_start" "$t_started")
 		lab_expect_le "wire: adverts to $peer at start (longest gap)" "$gap" $MAX_GAP_MS
 	done
 	# the last advert to 10.42.0.13 after the kill event, the first one after the new task's
-	last=$(adverts_to 10.42.0.13 "$t_kill" "$t_add" | tail -n 1)
-	first=$(adverts_to 10.42.0.13 "$t_add" "$t_end" | head -n 1)
+	last=$(lab_advert_times 10.42.0.11 10.42.0.13 "$t_kill" "$t_add" | tail -n 1)
+	first=$(lab_advert_times 10.42.0.11 10.42.0.13 "$t_add" "$t_end" | head -n 1)
 	kill_ms=$(lab_ms_between "$t_kill" "${last:-$t_kill}")
 	add_ms=$(lab_ms_between "$t_add" "${first:-$t_end}")
 	lab_log "event to advert destinations on the wire: TASK_KILLED ${kill_ms} ms (last advert" \
 		"to the killed task), TASK_RUNNING ${add_ms} ms (first advert to the new one)"
 	lab_expect_le "wire: no advert to 10.42.0.13 later than 1 s after TASK_KILLED" "$kill_ms" 1000
 	lab_expect_le "wire: adverts to 10.42.0.13 within 1 s of TASK_RUNNING" "$add_ms" 1000
-	late=$(count_adverts 10.42.0.13 "$((t_removed + 200000))" "$t_add")
+	late=$(lab_count_adverts 10.42.0.11 10.42.0.13 "$((t_removed + 200000))" "$t_add")
 	lab_expect_eq "wire: no advert to 10.42.0.13 while it is out of the task list" 0 "$late"
-	gap=$(max_gap_ms 10.42.0.12 "$t_kill" "$t_end")
+	gap=$(lab_max_advert_gap_ms 10.42.0.11 10.42.0.12 "$t_kill" "$t_end")
 	lab_expect_le "wire: adverts to 10.42.0.12 all along (longest gap)" "$gap" $MAX_GAP_MS
-	gap=$(max_gap_ms 10.42.0.13 "$((t_added + 200000))" "$t_end")
+	gap=$(lab_max_advert_gap_ms 10.42.0.11 10.42.0.13 "$((t_added + 200000))" "$t_end")
 	lab_expect_le "wire: adverts to 10.42.0.13 once back, through the outage (longest gap)" \
 		"$gap" $MAX_GAP_MS
-	n=$(count_adverts 10.42.0.13 "$t_down" "$t_up")
+	n=$(lab_count_adverts 10.42.0.11 10.42.0.13 "$t_down" "$t_up")
 	lab_expect "wire: $n adverts to 10.42.0.13 during the ${OUTAGE_S} s outage" \
 		[ "$n" -ge $((OUTAGE_S * 8)) ]
 fi

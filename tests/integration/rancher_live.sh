@@ -81,61 +81,8 @@ rancher_env=(KEEPVIP_ORCHESTRATOR=rancher "KEEPVIP_RANCHER_METADATA_URL=$URL"
 	KEEPVIP_RANCHER_STACK=keepvip KEEPVIP_RANCHER_SERVICE=keepvip KEEPVIP_RANCHER_MAX_WAIT_S=2)
 common=("${rancher_env[@]}" "KEEPVIP_VIPS=$VIP/24" KEEPVIP_VRRP_VERSION=3 KEEPVIP_ADVERT_MS=100)
 declare -A PRIORITY=([1]=150 [2]=100 [3]=50)
-# mark_logs: MARK[K] = the length of host K's log now (to look only at what comes after).
-declare -A MARK=()
-mark_logs() {
-	local k
-	for k in 1 2 3; do
-		MARK[$k]=$(lab_log_length $k)
-	done
-}
 
 start_host() { lab_start_keepvip "$1" "${common[@]}" "KEEPVIP_PRIORITY=${PRIORITY[$1]}"; }
-
-# ---- the wire -----------------------------------------------------------------------------
-
-# advert_lines PEER FROM_US TO_US: host 1's adverts to PEER in the window, each line led by
-# its capture time in µs.
-advert_lines() {
-	lab_capture_text | awk -v dst="$1" -v from="$2" -v to="$3" '
-		index($0, "10.42.0.11 > " dst ": VRRPv3, Advertisement") {
-			split($1, t, "."); us = t[1] * 1000000 + substr(t[2] "000000", 1, 6)
-			if (us >= from && us < to) printf "%.0f %s\n", us, $0  # print would round (OFMT)
-		}'
-}
-
-# adverts_to PEER FROM_US TO_US: the capture times (µs) of host 1's adverts to PEER.
-adverts_to() { advert_lines "$@" | cut -d' ' -f1; }
-
-# count_adverts PEER FROM_US TO_US
-count_adverts() { adverts_to "$@" | wc -l; }
-
-# max_gap_ms PEER FROM_US TO_US: the longest time without an advert to PEER in the window
-# (its edges count: no advert at all is the whole window).
-max_gap_ms() {
-	adverts_to "$@" | awk -v from="$2" -v to="$3" '
-		{ if ($1 - prev > gap) gap = $1 - prev; prev = $1 }
-		BEGIN { prev = from; gap = 0 }
-		END { if (to - prev > gap) gap = to - prev; printf "%.1f\n", gap / 1000 }'
-}
-
-# The holders, sampled every 20 ms in the background from the election on ("TIME_US HOLDERS").
-sampler_start() {
-	(
-		while :; do
-			printf '%s %s\n' "$(lab_now_us)" "$(lab_holders $VIP)"
-			sleep 0.02
-		done
-	) >"$LAB_DIR/holders.txt" 2>/dev/null &
-	SAMPLER_PID=$!
-	lab_track_pid "$SAMPLER_PID"
-}
-
-sampler_stop() {
-	kill "$SAMPLER_PID" 2>/dev/null
-	wait "$SAMPLER_PID" 2>/dev/null
-	lab_untrack_pid "$SAMPLER_PID"
-}
 
 wire=0
 lab_capture_start "" && wire=1
@@ -148,7 +95,7 @@ done
 master=$(lab_wait_settled $VIP 8000 1000)
 lab_expect_eq "host 1 (priority 150) holds the VIP" 1 "$master"
 lab_assert_single_holder "exactly one holder" $VIP 1
-sampler_start
+lab_sample_holders_start $VIP
 for k in 1 2 3; do
 	lab_expect "host $k runs the rancher adapter" lab_log_has $k 'adapter rancher'
 done
@@ -176,13 +123,13 @@ t_started=$(lab_now_us)
 
 # ---- 2. node-c's container stops ----------------------------------------------------------
 
-mark_logs
+lab_mark_logs 1 2 3
 lab_stop 3 TERM
 lab_expect_eq "host 3 (backup) exits 0 on SIGTERM" 0 "${LAB_RC[3]:-}"
 control "stop?name=keepvip-keepvip-3"
 t_stop=$(lab_now_us)
 for k in 1 2; do
-	if lab_wait_log_after $k "${MARK[$k]}" 'peers changed: -10\.42\.0\.13$' $APPLY_MS; then
+	if lab_wait_log_after $k "${LAB_MARK[$k]}" 'peers changed: -10\.42\.0\.13$' $APPLY_MS; then
 		lab_expect_le "host $k logs peers changed: -10.42.0.13" "$LAB_WAITED_MS" $APPLY_MS
 	else
 		lab_fail "host $k logs peers changed: -10.42.0.13" "not within $APPLY_MS ms"
@@ -194,16 +141,16 @@ if out=$(lab_watch_holders $VIP 2000 1); then
 else
 	lab_fail "node-c stopped: the VIP stays on host 1" "$out"
 fi
-lab_expect "host 1 stayed MASTER through the change" lab_log_lacks_after 1 "${MARK[1]}" 'MASTER -> '
-lab_expect "host 2 stayed BACKUP through the change" lab_log_lacks_after 2 "${MARK[2]}" '-> MASTER'
+lab_expect "host 1 stayed MASTER through the change" lab_log_lacks_after 1 "${LAB_MARK[1]}" 'MASTER -> '
+lab_expect "host 2 stayed BACKUP through the change" lab_log_lacks_after 2 "${LAB_MARK[2]}" '-> MASTER'
 
 # ---- 3. node-c's container starts again ---------------------------------------------------
 
-mark_logs
+lab_mark_logs 1 2 3
 t_restart=$(lab_now_us)
 control "start?name=keepvip-keepvip-3"
 for k in 1 2; do
-	if lab_wait_log_after $k "${MARK[$k]}" 'peers changed: \+10\.42\.0\.13$' $APPLY_MS; then
+	if lab_wait_log_after $k "${LAB_MARK[$k]}" 'peers changed: \+10\.42\.0\.13$' $APPLY_MS; then
 		lab_expect_le "host $k logs peers changed: +10.42.0.13" "$LAB_WAITED_MS" $APPLY_MS
 	else
 		lab_fail "host $k logs peers changed: +10.42.0.13" "not within $APPLY_MS ms"
@@ -217,11 +164,11 @@ else
 	lab_fail "node-c back: its daemon stays backup, the VIP stays on host 1" "$out"
 fi
 lab_expect "host 3 never became master" lab_log_lacks 3 '-> MASTER'
-lab_expect "host 1 stayed MASTER" lab_log_lacks_after 1 "${MARK[1]}" 'MASTER -> '
+lab_expect "host 1 stayed MASTER" lab_log_lacks_after 1 "${LAB_MARK[1]}" 'MASTER -> '
 
 # ---- 4. a 30 s metadata outage -------------------------------------------------------------
 
-mark_logs
+lab_mark_logs 1 2 3
 control "down?seconds=$OUTAGE_S&mode=drop"
 t_down=$(lab_now_us)
 if out=$(lab_watch_holders $VIP $((OUTAGE_S * 1000)) 1); then
@@ -231,7 +178,7 @@ else
 fi
 t_up=$(lab_now_us)
 for k in 1 2 3; do
-	mark=${MARK[$k]}
+	mark=${LAB_MARK[$k]}
 	lab_expect "host $k logs the adapter error, keeping its 2 peers" lab_log_has_after $k "$mark" \
 		'rancher: GET http://10\.42\.0\.2:[0-9]+/2015-12-19/.*keeping 2 known peers, retrying in [0-9]+ ms'
 	delays=$(tail -n "+$((mark + 1))" "$LAB_DIR/host$k.log" |
@@ -244,10 +191,10 @@ done
 
 # After the outage: a change in the metadata is picked up again, once the backoff lets the
 # daemons ask (the last delay before the server came back is at most 16 s).
-mark_logs
+lab_mark_logs 1 2 3
 control "version"
 for k in 1 2 3; do
-	mark=${MARK[$k]}
+	mark=${LAB_MARK[$k]}
 	if lab_wait_log_after $k "$mark" 'rancher: answering again after [0-9]+ failures' 20000; then
 		lab_pass "host $k: the adapter answers again after the outage (${LAB_WAITED_MS} ms after the change)"
 	else
@@ -259,21 +206,21 @@ lab_assert_single_holder "host 1 still the only holder" $VIP 1
 
 # ---- 5. a setting changed in the service metadata ------------------------------------------
 
-mark_logs
+lab_mark_logs 1 2 3
 control "metadata?key=check_weight&value=20"
 for k in 1 2 3; do
-	if lab_wait_log_after $k "${MARK[$k]}" 'adapter settings: settings reloaded in place' $APPLY_MS; then
+	if lab_wait_log_after $k "${LAB_MARK[$k]}" 'adapter settings: settings reloaded in place' $APPLY_MS; then
 		lab_expect_le "host $k applies check_weight 20 from the metadata in place" \
 			"$LAB_WAITED_MS" $APPLY_MS
 	else
 		lab_fail "host $k applies check_weight 20 from the metadata in place" "not within $APPLY_MS ms"
 	fi
 	lab_expect "host $k keeps its state through the new setting" \
-		lab_log_lacks_after $k "${MARK[$k]}" ' -> (MASTER|BACKUP|FAULT|INIT)'
+		lab_log_lacks_after $k "${LAB_MARK[$k]}" ' -> (MASTER|BACKUP|FAULT|INIT)'
 done
 kill -TERM "${LB_PID[1]}" 2>/dev/null
 # fall 2 x interval 1000 ms from the metadata's check, plus a generous margin
-if lab_wait_log_after 1 "${MARK[1]}" 'priority 150 -> 130' 6000; then
+if lab_wait_log_after 1 "${LAB_MARK[1]}" 'priority 150 -> 130' 6000; then
 	lab_pass "host 1's check fails: priority 150 -> 130 (weight 20), ${LAB_WAITED_MS} ms"
 else
 	lab_fail "host 1's check fails: priority 150 -> 130 (weight 20)" "not within 6000 ms"
@@ -281,16 +228,10 @@ fi
 t_lowered=$(lab_now_us)
 lab_sleep_ms 1000
 lab_expect "host 1 stays MASTER with the lowered priority (no FAULT)" \
-	lab_log_lacks_after 1 "${MARK[1]}" 'MASTER -> '
+	lab_log_lacks_after 1 "${LAB_MARK[1]}" 'MASTER -> '
 lab_assert_single_holder "host 1 still the only holder at priority 130" $VIP 1
-sampler_stop
-samples=$(wc -l <"$LAB_DIR/holders.txt")
-other=$(awk '$2 != "1" || NF != 2 { print "t=" $1 " us: holders [" substr($0, index($0, " ") + 1) "]"; exit }' "$LAB_DIR/holders.txt")
-if [ -z "$other" ] && [ "$samples" -gt 500 ]; then
-	lab_pass "the VIP never left host 1, nobody else took it ($samples samples over the whole run)"
-else
-	lab_fail "the VIP never left host 1 ($samples samples over the whole run)" "${other:-too few samples}"
-fi
+lab_sample_holders_stop
+lab_expect_sole_holder_sampled 1 500
 
 # ---- the wire, over the whole run ---------------------------------------------------------
 
@@ -306,28 +247,28 @@ if [ "$wire" = 1 ]; then
 	lab_expect "wire: host 1 does not advertise to itself" \
 		lab_no_line_matches "$adverts" '> 10\.42\.0\.11: VRRP'
 	for peer in 10.42.0.12 10.42.0.13; do
-		gap=$(max_gap_ms $peer "$t_start" "$t_started")
+		gap=$(lab_max_advert_gap_ms 10.42.0.11 $peer "$t_start" "$t_started")
 		lab_expect_le "wire: adverts to $peer at start (longest gap)" "$gap" $MAX_GAP_MS
 	done
 	# Removed: nothing to node-c from shortly after both hosts logged the change until the
 	# change back was made; node-b all along.
-	late=$(count_adverts 10.42.0.13 "$((t_removed + 200000))" "$t_restart")
+	late=$(lab_count_adverts 10.42.0.11 10.42.0.13 "$((t_removed + 200000))" "$t_restart")
 	lab_expect_eq "wire: no advert to 10.42.0.13 while it is out of the metadata" 0 "$late"
-	gap=$(max_gap_ms 10.42.0.12 "$t_stop" "$t_restart")
+	gap=$(lab_max_advert_gap_ms 10.42.0.11 10.42.0.12 "$t_stop" "$t_restart")
 	lab_expect_le "wire: adverts to 10.42.0.12 while node-c is out (longest gap)" "$gap" $MAX_GAP_MS
-	gap=$(max_gap_ms 10.42.0.13 "$((t_added + 200000))" "$t_down")
+	gap=$(lab_max_advert_gap_ms 10.42.0.11 10.42.0.13 "$((t_added + 200000))" "$t_down")
 	lab_expect_le "wire: adverts to 10.42.0.13 again once it is back (longest gap)" "$gap" $MAX_GAP_MS
 	for peer in 10.42.0.12 10.42.0.13; do
-		gap=$(max_gap_ms $peer "$t_down" "$t_end")
+		gap=$(lab_max_advert_gap_ms 10.42.0.11 $peer "$t_down" "$t_end")
 		lab_expect_le "wire: adverts to $peer through the outage and after (longest gap)" \
 			"$gap" $MAX_GAP_MS
 	done
 	# from shortly after the log line (an advert may be on its way) to the end
-	prio=$(advert_lines 10.42.0.12 "$((t_lowered + 50000))" "$t_end" |
+	prio=$(lab_advert_lines 10.42.0.11 10.42.0.12 "$((t_lowered + 50000))" "$t_end" |
 		sed -nE 's/.*, prio ([0-9]+),.*/\1/p' | sort -u | tr '\n' ' ')
 	lab_expect_eq "wire: host 1 advertises priority 130 once its check fails (weight 20)" \
 		"130 " "$prio"
-	n=$(count_adverts 10.42.0.13 "$t_down" "$t_up")
+	n=$(lab_count_adverts 10.42.0.11 10.42.0.13 "$t_down" "$t_up")
 	lab_expect "wire: $n adverts to 10.42.0.13 during the ${OUTAGE_S} s outage" \
 		[ "$n" -ge $((OUTAGE_S * 8)) ]
 fi

@@ -794,3 +794,6 @@ lab_capture_text() {
 		{ sub(/^[ \t]+/, " "); line = line $0 }
 		END { if (line != "") print line }'
 }
+
+# shellcheck source=lab_wire.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lab_wire.sh"
