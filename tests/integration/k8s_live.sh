@@ -25,11 +25,8 @@ lab_init k8s_live "${1:-}"
 LAB_IPV4_NET=10.42.0
 lab_up 3
 
-PYTHON=$(command -v python3) || lab_cannot_run "python3 (the fake API server) is not installed"
 command -v curl >/dev/null || lab_cannot_run "curl (the fake server's controls) is not installed"
 command -v openssl >/dev/null || lab_cannot_run "openssl (the fake API's CA) is not installed"
-ADAPTER_TESTS="$(cd "$(dirname "$0")/.." && pwd)/adapters"
-FAKE="$ADAPTER_TESTS/lib/fake_api.py"
 SERVER=10.42.0.2
 VIP=10.42.0.100
 TOKEN="eyJhbGciOiJSUzI1NiJ9.k8s-live-secret-token.c2lnbmF0dXJl"
@@ -39,22 +36,10 @@ OUTAGE_S=10
 
 # ---- the fake API server, inside the lab --------------------------------------------------
 
-lab_ns_sh "$LAB_SWITCH" ip addr add "$SERVER/24" dev br0
-ip netns exec "$LAB_SWITCH" "$PYTHON" "$FAKE" --scenario "$ADAPTER_TESTS/scenarios/kubernetes.py" \
-	--bind "$SERVER" --tls-dir "$LAB_DIR/tls" --opt "token=$TOKEN" \
+lab_start_fake_api "$SERVER" kubernetes --tls-dir "$LAB_DIR/tls" --opt "token=$TOKEN" \
 	--opt lists=kubernetes/pods-list-page1.json --opt max_page=2 \
-	--opt nodes=kubernetes/node-a-priority.json+kubernetes/node-b-plain.json+kubernetes/node-c-bad-priority.json \
-	>"$LAB_DIR/fake.out" 2>"$LAB_DIR/fake.err" </dev/null &
-FAKE_PID=$!
-lab_track_pid "$FAKE_PID"
-PORT=""
-for _ in $(seq 1 1000); do
-	PORT=$(head -n 1 "$LAB_DIR/fake.out" 2>/dev/null)
-	[ -z "$PORT" ] || break
-	kill -0 "$FAKE_PID" 2>/dev/null || break
-	sleep 0.01
-done
-[ -n "$PORT" ] || lab_die "fake API did not start: $(cat "$LAB_DIR/fake.err")"
+	--opt nodes=kubernetes/node-a-priority.json+kubernetes/node-b-plain.json+kubernetes/node-c-bad-priority.json
+PORT=$LAB_FAKE_PORT
 
 control() {
 	ip netns exec "$LAB_SWITCH" curl -sSf -m 5 --cacert "$LAB_DIR/tls/ca.pem" \

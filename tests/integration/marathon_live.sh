@@ -31,7 +31,6 @@ PYTHON=$(command -v python3) || lab_cannot_run "python3 (the fake Marathon) is n
 command -v curl >/dev/null || lab_cannot_run "curl (the fake server's controls) is not installed"
 command -v unshare >/dev/null || lab_cannot_run "unshare (util-linux) is not installed"
 ADAPTER_TESTS="$(cd "$(dirname "$0")/.." && pwd)/adapters"
-FAKE="$ADAPTER_TESTS/lib/fake_api.py"
 SERVER=10.42.0.2
 VIP=10.42.0.100
 PASSWORD="lab-Secret-pw-42"
@@ -41,20 +40,9 @@ MAX_GAP_MS=400    # between two adverts of host 1 to one peer (they go every 100
 
 # ---- the fake Marathon, inside the lab -----------------------------------------------------
 
-lab_ns_sh "$LAB_SWITCH" ip addr add "$SERVER/24" dev br0
-ip netns exec "$LAB_SWITCH" "$PYTHON" "$FAKE" --scenario "$ADAPTER_TESTS/scenarios/marathon.py" \
-	--bind "$SERVER" --opt all_running=1 --opt "auth=basic:admin:$PASSWORD" \
-	--opt heartbeat_ms=1000 >"$LAB_DIR/fake.out" 2>"$LAB_DIR/fake.err" </dev/null &
-FAKE_PID=$!
-lab_track_pid "$FAKE_PID"
-PORT=""
-for _ in $(seq 1 500); do
-	PORT=$(head -n 1 "$LAB_DIR/fake.out" 2>/dev/null)
-	[ -z "$PORT" ] || break
-	kill -0 "$FAKE_PID" 2>/dev/null || break
-	sleep 0.01
-done
-[ -n "$PORT" ] || lab_die "fake Marathon did not start: $(cat "$LAB_DIR/fake.err")"
+lab_start_fake_api "$SERVER" marathon --opt all_running=1 --opt "auth=basic:admin:$PASSWORD" \
+	--opt heartbeat_ms=1000
+PORT=$LAB_FAKE_PORT
 URL="http://$SERVER:$PORT"
 
 control() {

@@ -33,8 +33,6 @@ lab_up 3
 
 PYTHON=$(command -v python3) || lab_cannot_run "python3 (the fake metadata server) is not installed"
 command -v curl >/dev/null || lab_cannot_run "curl (the fake server's controls) is not installed"
-ADAPTER_TESTS="$(cd "$(dirname "$0")/.." && pwd)/adapters"
-FAKE="$ADAPTER_TESTS/lib/fake_api.py"
 SERVER=10.42.0.2
 VIP=10.42.0.100
 VRID=51           # from the service metadata, not from the env
@@ -44,20 +42,8 @@ MAX_GAP_MS=400    # between two adverts of host 1 to one peer (they go every 100
 
 # ---- the fake metadata service, inside the lab ---------------------------------------------
 
-lab_ns_sh "$LAB_SWITCH" ip addr add "$SERVER/24" dev br0
-ip netns exec "$LAB_SWITCH" "$PYTHON" "$FAKE" --scenario "$ADAPTER_TESTS/scenarios/rancher.py" \
-	--bind "$SERVER" --opt self_by_source=1 \
-	>"$LAB_DIR/fake.out" 2>"$LAB_DIR/fake.err" </dev/null &
-FAKE_PID=$!
-lab_track_pid "$FAKE_PID"
-PORT=""
-for _ in $(seq 1 500); do
-	PORT=$(head -n 1 "$LAB_DIR/fake.out" 2>/dev/null)
-	[ -z "$PORT" ] || break
-	kill -0 "$FAKE_PID" 2>/dev/null || break
-	sleep 0.01
-done
-[ -n "$PORT" ] || lab_die "fake rancher-metadata did not start: $(cat "$LAB_DIR/fake.err")"
+lab_start_fake_api "$SERVER" rancher --opt self_by_source=1
+PORT=$LAB_FAKE_PORT
 URL="http://$SERVER:$PORT/2015-12-19"
 
 # control WHAT: one of the fake server's control endpoints (fake_api.py's and the rancher

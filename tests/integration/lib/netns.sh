@@ -797,3 +797,5 @@ lab_capture_text() {
 
 # shellcheck source=lab_wire.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lab_wire.sh"
+# shellcheck source=lab_fake_api.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lab_fake_api.sh"
