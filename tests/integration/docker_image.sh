@@ -28,6 +28,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 CONTEXT=${KEEPVIP_TEST_CONTEXT:-$REPO}   # the build context: this repository
 # shellcheck source=lib/netns.sh
 . "$HERE/lib/netns.sh"
+# shellcheck source=lib/debian_rootfs.sh
+. "$HERE/lib/debian_rootfs.sh"
 
 CACHE=${KEEPVIP_TEST_CACHE:-/var/cache/keepvip-test}
 DOCKER_BIN=${KEEPVIP_TEST_DOCKER:-/usr/bin/docker}
@@ -102,20 +104,6 @@ trap dk_on_exit EXIT
 # ---------------------------------------------------------------------------------------------
 # Steps
 
-# The first plain-http Debian mirror (not the security one) of this machine's apt sources.
-dk_mirror() {
-	local uri
-	if [ -n "${KEEPVIP_TEST_MIRROR:-}" ]; then
-		echo "$KEEPVIP_TEST_MIRROR"
-		return
-	fi
-	uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' \
-		/etc/apt/sources.list.d/*.sources 2>/dev/null
-	awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; break } }' \
-		/etc/apt/sources.list 2>/dev/null)
-	echo "$uri" | grep -E '^http://' | grep -v -- '-security' | head -n 1
-}
-
 dk_need() {
 	local cmd
 	[ "$(id -u)" = 0 ] || lab_cannot_run "needs root (debootstrap, dockerd, namespaces)"
@@ -123,25 +111,6 @@ dk_need() {
 		command -v "$cmd" >/dev/null ||
 			lab_cannot_run "$cmd not found (Debian packages: docker.io debootstrap socat)"
 	done
-}
-
-# A minimal bookworm root file system, made once and kept in the cache.
-dk_rootfs() {
-	local mirror=$1 log="$LAB_DIR/debootstrap.log"
-	if [ -f "$CACHE/rootfs/.keepvip-complete" ]; then
-		lab_log "base rootfs: reusing $CACHE/rootfs"
-		return
-	fi
-	lab_log "base rootfs: debootstrap bookworm from $mirror (once, kept in $CACHE)"
-	mkdir -p "$CACHE" || lab_die "cannot create $CACHE"
-	rm -rf "$CACHE/rootfs.tmp"
-	if ! debootstrap --variant=minbase bookworm "$CACHE/rootfs.tmp" "$mirror" >"$log" 2>&1; then
-		tail -n 20 "$log"
-		lab_die "debootstrap failed (log above)"
-	fi
-	rm -rf "$CACHE/rootfs"
-	mv "$CACHE/rootfs.tmp" "$CACHE/rootfs"
-	touch "$CACHE/rootfs/.keepvip-complete"
 }
 
 dk_start_dockerd() {
@@ -315,11 +284,11 @@ dk_run_daemon() {
 # ---------------------------------------------------------------------------------------------
 
 dk_need
-MIRROR=$(dk_mirror)
-[ -n "$MIRROR" ] || lab_die "no plain-http Debian mirror in /etc/apt/sources.list* (set KEEPVIP_TEST_MIRROR)"
+MIRROR=$(debian_mirror)
+[ -n "$MIRROR" ] || lab_die "no plain-http Debian mirror in apt's sources (set KEEPVIP_TEST_MIRROR)"
 lab_up 1
 DK_HOST_NS=$(lab_host_ns 1)
-dk_rootfs "$MIRROR"
+debian_rootfs
 dk_start_dockerd
 dk_base_image
 dk_start_relay "$MIRROR"

@@ -59,6 +59,8 @@ declare -A SW_PID=()      # node -> dockerd pid
 SW_HELPERS=()             # relays (killed by the teardown)
 
 [ -n "$(type -t lab_init)" ] || { echo "swarm.sh: source netns.sh first" >&2; return 1; }
+# shellcheck source=debian_rootfs.sh
+. "$(dirname "${BASH_SOURCE[0]}")/debian_rootfs.sh"
 
 # ---------------------------------------------------------------------------------------------
 # Set-up and teardown
@@ -264,38 +266,6 @@ sw_running_nodes() {
 # ---------------------------------------------------------------------------------------------
 # Images
 
-sw_mirror() {
-	local uri
-	if [ -n "${KEEPVIP_TEST_MIRROR:-}" ]; then
-		echo "$KEEPVIP_TEST_MIRROR"
-		return
-	fi
-	uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' \
-		/etc/apt/sources.list.d/*.sources 2>/dev/null
-	awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; break } }' \
-		/etc/apt/sources.list 2>/dev/null)
-	echo "$uri" | grep -E '^http://' | grep -v -- '-security' | head -n 1
-}
-
-# sw_rootfs: the minimal bookworm made by debootstrap, kept in the cache (shared with
-# docker_image.sh).
-sw_rootfs() {
-	local mirror log="$LAB_DIR/debootstrap.log"
-	[ -f "$SW_CACHE/rootfs/.keepvip-complete" ] && return 0
-	mirror=$(sw_mirror)
-	[ -n "$mirror" ] || lab_die "no plain-http Debian mirror in apt's sources (set KEEPVIP_TEST_MIRROR)"
-	lab_log "base rootfs: debootstrap bookworm from $mirror (once, kept in $SW_CACHE)"
-	mkdir -p "$SW_CACHE" || lab_die "cannot create $SW_CACHE"
-	rm -rf "$SW_CACHE/rootfs.tmp"
-	if ! debootstrap --variant=minbase bookworm "$SW_CACHE/rootfs.tmp" "$mirror" >"$log" 2>&1; then
-		tail -n 20 "$log"
-		lab_die "debootstrap failed (log above)"
-	fi
-	rm -rf "$SW_CACHE/rootfs"
-	mv "$SW_CACHE/rootfs.tmp" "$SW_CACHE/rootfs"
-	touch "$SW_CACHE/rootfs/.keepvip-complete"
-}
-
 # sw_pause_tar: a root file system tarball on stdout holding sleep, cat and their libraries.
 sw_pause_tar() {
 	local r="$SW_CACHE/rootfs" lib
@@ -337,7 +307,7 @@ sw_prepare_images() {
 	mkdir -p "$SW_CACHE" || lab_die "cannot create $SW_CACHE"
 	exec {lock}>"$SW_CACHE/.swarm-lock"
 	flock -w 900 "$lock" || lab_die "the image cache $SW_CACHE stays locked"
-	sw_rootfs
+	debian_rootfs
 	key=$(sw_context_key)
 	SW_IMAGE_TAR="$SW_CACHE/swarm/keepvip-$key.tar"
 	if [ -s "$SW_IMAGE_TAR" ]; then
@@ -358,7 +328,7 @@ sw_prepare_images() {
 # the base imported, the Dockerfile built with apt through a relay, the image saved.
 sw_build_image() {
 	local out=$1 log="$LAB_DIR/build.log" mirror hostport host port
-	mirror=$(sw_mirror)
+	mirror=$(debian_mirror)
 	[ -n "$mirror" ] || lab_die "no plain-http Debian mirror in apt's sources (set KEEPVIP_TEST_MIRROR)"
 	lab_log "keepvip image: building from $SW_CONTEXT (log: $log)"
 	sw_engine_start b 1 "$SW_CACHE/swarm/builder"
