@@ -37,7 +37,9 @@ static int send_garp(struct announcer *a, const struct ip_addr *vip, char *err, 
 	if (len < 0)
 		return fail(err, err_len, "build gratuitous ARP", vip, -len);
 	if (a->arp_fd < 0) {
-		a->arp_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ARP));
+		/* Protocol 0: a send-only socket. With ETH_P_ARP the kernel would queue every ARP
+		 * frame of every interface to it, for nobody to read. */
+		a->arp_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (a->arp_fd < 0)
 			return fail(err, err_len, "socket(AF_PACKET)", vip, errno);
 	}
