@@ -100,10 +100,12 @@ hostile_begin() {
 # hostile_attack NAME CONTROL LOG_ERE BOUND_MS: CONTROL makes the server hostile, then
 # hostile_provoke makes host 1 read; host 1 must log LOG_ERE within BOUND_MS; then the server
 # answers well again (hostile_restore) and host 1 logs HOSTILE_BACK_ERE (its backoff starts
-# over) within HOSTILE_BACK_MS.
+# over) within HOSTILE_BACK_MS. HOSTILE_HOLD_MS (default 0): the attack goes on that long
+# after host 1 gave up, before the server answers well again.
 hostile_attack() {
 	local name=$1 what=$2 ere=$3 bound=$4 from t
 	from=$(lab_log_length 1)
+	HOSTILE_FROM=$from # for the hooks
 	t=$(lab_now_us)
 	control "$what"
 	hostile_provoke
@@ -112,6 +114,7 @@ hostile_attack() {
 	else
 		lab_fail "$name: host 1 gave up at its bound" "no '$ere' within $bound ms"
 	fi
+	[ "${HOSTILE_HOLD_MS:-0}" = 0 ] || lab_sleep_ms "$HOSTILE_HOLD_MS" # the attack goes on
 	hostile_restore
 	lab_wait_log_after 1 "$from" "$HOSTILE_BACK_ERE" "$HOSTILE_BACK_MS" ||
 		lab_fail "$name: host 1 reads again afterwards" \
