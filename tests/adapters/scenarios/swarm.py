@@ -7,7 +7,9 @@ old, too new), be a manager still being prepared, a locked swarm, a node not in 
 truncated or huge bodies, close its event stream.
 
 Options (--opt): role=manager|worker (default manager); node_addr=A (the /info NodeAddr);
-manager_addr=A:P (a worker's only RemoteManagers entry).
+manager_addr=A:P (a worker's only RemoteManagers entry); self_by_source=1 (/info's NodeID and
+NodeAddr are those of the node whose Status.Addr is the client's address: one engine for
+several keepvip hosts over TCP, each a manager).
 
 Paths: /version (unversioned); /vX.Y/info, /tasks, /nodes, /containers/<id>/json, /events
 (a held stream of the events queued by the event control). Versions outside [min, max] answer
@@ -20,8 +22,13 @@ Controls (GET /_control/..., besides fake_api.py's own):
   node?id=ID&state=S         a node's Status.State (down, ready)
   event?type=T&action=A      one event line for every open /events stream
   close_events               every open /events stream ends (the connection drops)
-  body?path=P&kind=K         P's body replaced until clear: truncated, huge, not_json
-  clear                      bodies and pushed routes back to normal
+  body?path=P&kind=K         P's body replaced until clear: truncated, huge, not_json,
+                             wrong_types (an address or a node id as a number), or one of
+                             ../lib/hostile_bodies.py (bad_utf8, deep, endless, slow, silent)
+  events?kind=K              /events streams opened from now on (until clear) send K:
+                             endless (1 GiB with no line end), garbage (lines that are not
+                             JSON, one every 10 ms)
+  clear                      bodies, event kinds and pushed routes back to normal
 stats adds "events_open" (streams open now) and "since" (the since= values seen, in order).
 """
 import copy
@@ -30,6 +37,7 @@ import os
 import threading
 import time
 
+import hostile_bodies
 from fake_api import Response
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -71,15 +79,22 @@ class Scenario:
         self.tasks = load("tasks.json")
         self.nodes = load("nodes.json")
         self.bodies = {}
+        self.events_kind = None
+        self.self_by_source = options.get("self_by_source") == "1"
         self.streams = []      # one list (queue of lines) per open /events stream
         self.close_gen = 0
         self.since = []
 
     # ---- answers -------------------------------------------------------------------------
 
-    def info(self):
+    def info(self, client):
         doc = load("info-manager.json" if self.role == "manager" else "info-worker.json")
         sw = doc["Swarm"]
+        me = next((n for n in self.nodes if self.self_by_source and
+                   n["Status"].get("Addr") == client), None)
+        if me is not None:
+            doc["Name"] = me["Description"]["Hostname"]
+            sw["NodeID"], sw["NodeAddr"] = me["ID"], client
         if self.mode in ("inactive", "pending", "locked"):
             sw["LocalNodeState"] = self.mode
         if self.mode == "inactive":
@@ -98,7 +113,23 @@ class Scenario:
             return MESSAGES[self.mode]
         return None
 
+    def hostile_events(self, kind, gen):
+        """An event stream of kind K (events?kind=K) until close_events."""
+        if kind == "endless":
+            yield from hostile_bodies.endless(b'{"Type":"node","Action":"update","Actor":{"ID":"')
+            return
+        while True:
+            with self.lock:
+                if self.close_gen != gen:
+                    return
+            yield {"chunk": "<html>502 Bad Gateway</html>\n", "delay_ms": 10}
+
     def events(self):
+        with self.lock:
+            kind, gen = self.events_kind, self.close_gen
+        if kind:
+            yield from self.hostile_events(kind, gen)
+            return
         queue = []
         with self.lock:
             self.streams.append(queue)
@@ -119,15 +150,31 @@ class Scenario:
                     self.streams.remove(queue)
 
     def handle(self, req):
-        path = req.path
         with self.lock:
-            kind = self.bodies.get(path)
+            kind = self.bodies.get(req.path)
         if kind == "truncated":
             return Response(200, b'[{"ID": "abc", "Status": {"State": "rea')
         if kind == "huge":
             return Response(200, b"[" + b" " * HUGE_BYTES + b"]")
         if kind == "not_json":
             return Response(200, b"<html>proxy error</html>", ctype="text/html")
+        resp = self.answer(req)
+        if kind == "wrong_types" and resp is not None:
+            doc = json.loads(resp.body)
+            for item in doc if isinstance(doc, list) else [doc]:
+                if "NodeID" in item:
+                    item["NodeID"] = 42
+                if "Addr" in item.get("Status", {}):
+                    item["Status"]["Addr"] = 167903245
+            resp.body = json.dumps(doc).encode()
+        elif kind in hostile_bodies.STREAMED and resp is not None:
+            return Response(200, stream=hostile_bodies.stream_steps(kind, resp.body, b"["))
+        elif kind in hostile_bodies.SPOILED and resp is not None:
+            resp.body = hostile_bodies.spoil(kind, resp.body)
+        return resp
+
+    def answer(self, req):
+        path = req.path
         if path == "/version":
             doc = load("version.json")
             doc["ApiVersion"], doc["MinAPIVersion"] = self.api_max, self.api_min
@@ -148,7 +195,7 @@ class Scenario:
                                        "to a newer version" % (version, self.api_min)})
         rest = "/" + rest
         if rest == "/info":
-            return Response.json(200, self.info())
+            return Response.json(200, self.info(req.client))
         if rest == "/events":
             if "since" in req.query:
                 with self.lock:
@@ -197,8 +244,11 @@ class Scenario:
                 self.close_gen += 1
             elif what == "body":
                 self.bodies[q["path"]] = q["kind"]
+            elif what == "events":
+                self.events_kind = q["kind"]
             elif what == "clear":
                 self.bodies.clear()
+                self.events_kind = None
             else:
                 return None
         return {"ok": True}
