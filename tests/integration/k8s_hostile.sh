@@ -25,13 +25,10 @@ TOKEN="eyJhbGciOiJSUzI1NiJ9.k8s-hostile-secret-token.c2lnbmF0dXJl"
 
 # A list page may take K8S_MAX_LIST_BYTES (16 MiB) while it is read: that, and 8 MiB more.
 HOSTILE_MEMORY_KB=$((24 << 10))
-hostile_start_fake kubernetes.py --tls-dir "$LAB_DIR/tls" --opt "token=$TOKEN"
+hostile_start_fake kubernetes --tls-dir "$LAB_DIR/tls" --opt "token=$TOKEN"
 HOSTILE_SCHEME=https
 HOSTILE_CURL_ARGS=(--cacert "$LAB_DIR/tls/ca.pem")
 # The list is read again after a 410 (history compacted); a watch opens after a clean end.
-hostile_provoke_list() { control compact; }
-hostile_provoke_watch() { control close_watches; }
-hostile_provoke() { :; }
 hostile_restore() {
 	control clear
 	control close_watches
@@ -55,14 +52,14 @@ hostile_start_hosts KEEPVIP_ORCHESTRATOR=kubernetes "KUBERNETES_SERVICE_HOST=$HO
 	"KEEPVIP_K8S_CA_FILE=$SA/ca.crt" KEEPVIP_K8S_WATCH_S=2 "KEEPVIP_VIPS=$VIP/24"
 hostile_begin $VIP
 
-hostile_provoke() { hostile_provoke_list; }
+hostile_provoke() { control compact; }
 hostile_attack "list: 1 GiB streamed" "body?kind=endless" \
 	'response body larger than 16777216 bytes' 5000
 hostile_attack "list: a byte a second" "body?kind=slow" 'timed out after 10000 ms' 14000
 hostile_attack "list: not UTF-8" "body?kind=bad_utf8" 'invalid JSON|UTF-8' 3000
 hostile_attack "list: nested 100,000 deep" "body?kind=deep" 'maximum parsing depth reached' 3000
 hostile_attack "list: wrong types" "body?kind=wrong_types" 'items\[0\]' 3000
-hostile_provoke() { hostile_provoke_watch; }
+hostile_provoke() { control close_watches; }
 hostile_attack "watch: a line of 1 GiB" "body?kind=watch_endless" \
 	'an event longer than 1048576 bytes' 5000
 hostile_attack "watch: lines that are not JSON" "body?kind=watch_garbage" 'pod watch' 3000

@@ -22,7 +22,7 @@ lab_up 3
 HOSTILE_SERVER=10.42.0.2
 VIP=10.42.0.100
 
-hostile_start_fake marathon.py --opt all_running=1 --opt heartbeat_ms=1000
+hostile_start_fake marathon --opt all_running=1 --opt heartbeat_ms=1000
 hostile_provoke() { control "event?type=status_update_event"; } # the tasks read again
 hostile_restore() { control clear; }
 

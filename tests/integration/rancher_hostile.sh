@@ -20,7 +20,7 @@ HOSTILE_SERVER=10.42.0.2
 VIP=10.42.0.100
 SERVICE_PATH=/2015-12-19/stacks/keepvip/services/keepvip
 
-hostile_start_fake rancher.py --opt self_by_source=1
+hostile_start_fake rancher --opt self_by_source=1
 URL="http://$HOSTILE_SERVER:$PORT/2015-12-19"
 hostile_provoke() { control version; } # a version bump makes the watch read
 hostile_restore() {

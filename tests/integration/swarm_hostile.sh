@@ -26,7 +26,7 @@ NODES=/v1.41/nodes
 # An answer may take SWARM_MAX_BODY (16 MiB) while it is read: that, and 8 MiB more.
 HOSTILE_MEMORY_KB=$((24 << 10))
 
-hostile_start_fake swarm.py --opt self_by_source=1
+hostile_start_fake swarm --opt self_by_source=1
 event() { control "event?type=node&action=update"; }
 hostile_provoke() { event; } # a relevant event: /tasks and /nodes within 150 ms
 hostile_restore() {
