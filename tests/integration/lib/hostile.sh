@@ -58,7 +58,7 @@ hostile_start_hosts() {
 	declare -A prio=([1]=150 [2]=100 [3]=50)
 	for k in 1 2 3; do
 		rt=() per=()
-		[ "$k" != 1 ] || rt=(KEEPVIP_REALTIME_PRIORITY=10)
+		[ "$k" != 1 ] || rt=(KEEPVIP_REALTIME_PRIORITY=10 "${HOSTILE_ASAN_ENV[@]}")
 		if declare -F hostile_host_env >/dev/null; then
 			read -r -a per <<<"$(hostile_host_env "$k")"
 		fi
@@ -66,6 +66,14 @@ hostile_start_hosts() {
 			"KEEPVIP_PRIORITY=${prio[$k]}" "${per[@]}" "${rt[@]}"
 	done
 }
+
+# Under AddressSanitizer, freed memory waits in a quarantine (256 MB by default) before it is
+# used again: every answer read and freed would show as growth. Host 1's quarantine is
+# capped, and its size and the shadow memory (1/8) are allowed for.
+HOSTILE_ASAN_ENV=()
+if grep -qa __asan_init "$LAB_KEEPVIP" 2>/dev/null; then
+	HOSTILE_ASAN_ENV=("ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4")
+fi
 
 hostile_hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/${LAB_PID[1]}/status"; }
 hostile_pss_kb() { awk '/^Pss:/ { print $2 }' "/proc/${LAB_PID[1]}/smaps_rollup" 2>/dev/null; }
@@ -76,6 +84,7 @@ hostile_begin() {
 	HOSTILE_HWM_BEFORE=$(hostile_hwm_kb)
 	HOSTILE_PSS_BEFORE=$(hostile_pss_kb)
 	HOSTILE_MARK=$(lab_log_length 1)
+	HOSTILE_MARK2=$(lab_log_length 2)
 	HOSTILE_WIRE=0
 	lab_capture_start "ip proto 112 and src host $(lab_host_ipv4 1) and dst host $(lab_host_ipv4 2)" &&
 		HOSTILE_WIRE=1
@@ -109,18 +118,19 @@ hostile_attack() {
 
 # hostile_end VIP: the checks over all the attacks, then the hosts stop and the tally.
 hostile_end() {
-	local vip=$1 t1 hwm pss span a b name
+	local vip=$1 t1 hwm pss span a b name budget=$HOSTILE_MEMORY_KB
 	t1=$(lab_now_us)
+	[ ${#HOSTILE_ASAN_ENV[@]} = 0 ] || budget=$((budget * 9 / 8 + (8 << 10)))
 	lab_expect "host 1 kept its peers through every attack" \
 		lab_log_lacks_after 1 "$HOSTILE_MARK" 'peers changed'
 	lab_expect "host 1 stayed master" lab_log_lacks_after 1 "$HOSTILE_MARK" 'MASTER -> '
-	lab_expect "host 2 stayed backup" lab_log_lacks 2 'BACKUP -> MASTER'
+	lab_expect "host 2 stayed backup" lab_log_lacks_after 2 "$HOSTILE_MARK2" 'BACKUP -> MASTER'
 	lab_assert_single_holder "host 1 still holds the VIP alone" "$vip" 1
 	hwm=$(hostile_hwm_kb)
 	pss=$(hostile_pss_kb)
 	lab_log "host 1's memory: VmHWM $HOSTILE_HWM_BEFORE -> $hwm kB, PSS $HOSTILE_PSS_BEFORE -> $pss kB"
-	lab_expect "memory stays bounded (VmHWM $HOSTILE_HWM_BEFORE -> $hwm kB, at most +$((HOSTILE_MEMORY_KB / 1024)) MB)" \
-		[ "$hwm" -le $((HOSTILE_HWM_BEFORE + HOSTILE_MEMORY_KB)) ]
+	lab_expect "memory stays bounded (VmHWM $HOSTILE_HWM_BEFORE -> $hwm kB, at most +$((budget / 1024)) MB)" \
+		[ "$hwm" -le $((HOSTILE_HWM_BEFORE + budget)) ]
 	if [ "$HOSTILE_WIRE" = 1 ] && lab_capture_stop; then
 		for span in "${HOSTILE_SPANS[@]}"; do
 			read -r a b name <<<"$span"
