@@ -570,7 +570,8 @@ static void test_watch_that_never_ends(void **state)
 		harness_run_for(f->loop, 2500); /* the backoff, then a good read */
 	}
 	print_message("max RSS grew by %ld kB over the watches\n", max_rss_kb() - rss);
-	assert_true(max_rss_kb() - rss < 16 * 1024);
+	/* 1 GiB streamed, kept under 1 MiB a line (ASan's quarantine holds freed buffers too) */
+	assert_true(max_rss_kb() - rss < 48 * 1024);
 	assert_false(f->saw_empty);
 	control(f, "add?name=keepvip-new&ip=10.42.0.20");
 	assert_true(log_shows_within(f, "pod keepvip-new added", 8000));
