@@ -9,7 +9,12 @@ truncated or huge bodies, close its event stream.
 Options (--opt): role=manager|worker (default manager); node_addr=A (the /info NodeAddr);
 manager_addr=A:P (a worker's only RemoteManagers entry); self_by_source=1 (/info's NodeID and
 NodeAddr are those of the node whose Status.Addr is the client's address: one engine for
-several keepvip hosts over TCP, each a manager).
+several keepvip hosts over TCP, each a manager); workers_by_source=A1+A2 (those clients are
+workers: info-worker.json as theirs, 503 on /tasks and /nodes).
+
+/swarm/peers: a manager keepvip's peer endpoint (swarm_peerset.h), for a worker whose
+manager_addr is this server: {"version", "peers": every node's address}; with wait=S and the
+current version, held until S s pass or the wake control.
 
 Paths: /version (unversioned); /vX.Y/info, /tasks, /nodes, /containers/<id>/json, /events
 (a held stream of the events queued by the event control). Versions outside [min, max] answer
@@ -28,6 +33,9 @@ Controls (GET /_control/..., besides fake_api.py's own):
   events?kind=K              /events streams opened from now on (until clear) send K:
                              endless (1 GiB with no line end), garbage (lines that are not
                              JSON, one every 10 ms)
+  peers?kind=K               /swarm/peers answers K until clear: endless, slow, silent (a long
+                             poll that never ends), bad_utf8, deep, wrong_types
+  wake                       the held /swarm/peers long polls answer now
   clear                      bodies, event kinds and pushed routes back to normal
 stats adds "events_open" (streams open now) and "since" (the since= values seen, in order).
 """
@@ -81,14 +89,20 @@ class Scenario:
         self.bodies = {}
         self.events_kind = None
         self.self_by_source = options.get("self_by_source") == "1"
+        self.workers = set(filter(None, options.get("workers_by_source", "").split("+")))
+        self.peers_kind = None
+        self.wake_gen = 0
         self.streams = []      # one list (queue of lines) per open /events stream
         self.close_gen = 0
         self.since = []
 
     # ---- answers -------------------------------------------------------------------------
 
+    def role_of(self, client):
+        return "worker" if client in self.workers else self.role
+
     def info(self, client):
-        doc = load("info-manager.json" if self.role == "manager" else "info-worker.json")
+        doc = load("info-manager.json" if self.role_of(client) == "manager" else "info-worker.json")
         sw = doc["Swarm"]
         me = next((n for n in self.nodes if self.self_by_source and
                    n["Status"].get("Addr") == client), None)
@@ -106,8 +120,8 @@ class Scenario:
             sw["RemoteManagers"] = [{"NodeID": "m", "Addr": self.manager_addr}]
         return doc
 
-    def manager_only(self):
-        if self.role != "manager":
+    def manager_only(self, client):
+        if self.role_of(client) != "manager":
             return MESSAGES["worker"]
         if self.mode in ("preparing", "locked", "inactive"):
             return MESSAGES[self.mode]
@@ -149,7 +163,31 @@ class Scenario:
                 if queue in self.streams:
                     self.streams.remove(queue)
 
+    def peerset(self, req):
+        """/swarm/peers as a manager's keepvip serves it, or hostile (peers?kind=K)."""
+        with self.lock:
+            peers = sorted(n["Status"]["Addr"] for n in self.nodes)
+            kind, gen = self.peers_kind, self.wake_gen
+        doc = {"version": "%016x" % (hash(tuple(peers)) & (2**64 - 1)), "peers": peers}
+        good = json.dumps(doc).encode()
+        if kind == "wrong_types":
+            return Response(200, json.dumps({"version": doc["version"], "peers": [167903245]}))
+        if kind in hostile_bodies.SPOILED:
+            return Response(200, hostile_bodies.spoil(kind, good))
+        if kind in hostile_bodies.STREAMED:
+            return Response(200, stream=hostile_bodies.stream_steps(kind, good, b'{"version":"'))
+        if req.query.get("version") == doc["version"]:
+            deadline = time.monotonic() + min(float(req.query.get("wait") or 0), 120)
+            while time.monotonic() < deadline:
+                with self.lock:
+                    if self.wake_gen != gen:
+                        break
+                time.sleep(0.05)
+        return Response(200, good)
+
     def handle(self, req):
+        if req.path == "/swarm/peers":
+            return self.peerset(req)
         with self.lock:
             kind = self.bodies.get(req.path)
         if kind == "truncated":
@@ -204,7 +242,7 @@ class Scenario:
         if rest.startswith("/containers/"):
             return Response.json(200, load("container.json"))
         if rest in ("/tasks", "/nodes"):
-            refused = self.manager_only()
+            refused = self.manager_only(req.client)
             if refused:
                 return Response.json(503, {"message": refused})
             if rest == "/nodes":
@@ -244,11 +282,16 @@ class Scenario:
                 self.close_gen += 1
             elif what == "body":
                 self.bodies[q["path"]] = q["kind"]
+            elif what == "peers":
+                self.peers_kind = q["kind"]
+            elif what == "wake":
+                self.wake_gen += 1
             elif what == "events":
                 self.events_kind = q["kind"]
             elif what == "clear":
                 self.bodies.clear()
                 self.events_kind = None
+                self.peers_kind = None
             else:
                 return None
         return {"ok": True}
