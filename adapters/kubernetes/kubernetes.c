@@ -17,6 +17,9 @@
  *     KEEPVIP_PRIORITY that wins over env (adapter.h: over_env), so the daemon applies it in
  *     place. The node path never holds the peers up: its errors are logged and retried on
  *     its own timer, the last priority kept.
+ * Both streams ask timeoutSeconds=KEEPVIP_K8S_WATCH_S and are dropped when they outlast it
+ * by 1/8 + 5 s (watch_bound_s): a server that never ends its watch, silent or not, holds
+ * nothing up. A line over K8S_MAX_EVENT_BYTES fails the stream (k8s_lines_feed).
  * Errors of the pod path go to adapter.c (last peers kept, backoff); 429 and 5xx also wait
  * for Retry-After; 401 re-reads the token and tries once more at once; 403 names the missing
  * permission once. Only libcurl multi on the loop: nothing here blocks. */
@@ -45,12 +48,12 @@
 #define ENV_POD_NAME "KEEPVIP_POD_NAME"
 #define ENV_NODE_NAME "KEEPVIP_NODE_NAME"
 #define ENV_PRIORITY "KEEPVIP_PRIORITY"
+#define ENV_WATCH_S "KEEPVIP_K8S_WATCH_S"
 
 #define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 #define PAGE_LIMIT 500              /* pods per list page (§2) */
 #define REQUEST_TIMEOUT_MS 10000u
 #define WATCH_TIMEOUT_S 290u        /* the server ends the watch: we re-watch from the RV */
-#define WATCH_IDLE_S 330u           /* silent longer than the server's end: a dead link */
 #define QUICK_END_US 1000000u       /* a watch that ends this soon without events: pause */
 #define NODE_RETRY_FIRST_MS 1000u
 #define NODE_RETRY_MAX_MS 30000u
@@ -97,6 +100,7 @@ struct k8s_state {
 	struct k8s_filter filter;
 	struct k8s_token token;
 	struct http_client *http;
+	uint32_t watch_s;               /* a watch's timeoutSeconds */
 	bool auth_retried;              /* one more try after a 401 was made */
 	bool forbidden_logged[CALL_COUNT];
 	uint64_t not_before_us;         /* Retry-After: no pod request before */
@@ -137,6 +141,14 @@ static const char *setting(const struct adapter_ctx *ctx, const char *name)
 	return settings_get(ctx->settings, name);
 }
 
+/* How long a watch may last, in s: the server ends it at timeoutSeconds (§3); one that is
+ * silent, or goes on, past that plus some slack is stuck (a dead link, a server that ignores
+ * timeoutSeconds and streams bookmarks or pieces of a line that never ends). 290 s: 331 s. */
+static uint32_t watch_bound_s(const struct k8s_state *s)
+{
+	return s->watch_s + s->watch_s / 8 + 5;
+}
+
 static const char *env(const struct adapter_ctx *ctx, const char *name)
 {
 	const char *v = ctx->env != NULL ? ctx->env(name, ctx->env_ctx) : NULL;
@@ -159,9 +171,9 @@ static int api_get(struct k8s_state *s, const char *path, http_chunk_fn on_chunk
 	snprintf(url, sizeof(url), "%s%s", s->base_url, path);
 	struct http_get_opts o = {
 		.url = url, .headers = headers, .n_headers = 2,
-		.timeout_ms = on_chunk != NULL ? 0 : REQUEST_TIMEOUT_MS,
+		.timeout_ms = on_chunk != NULL ? watch_bound_s(s) * 1000u : REQUEST_TIMEOUT_MS,
 		.max_body = max_body, .ca_file = s->ca_file, .on_chunk = on_chunk,
-		.idle_timeout_s = on_chunk != NULL ? WATCH_IDLE_S : 0,
+		.idle_timeout_s = on_chunk != NULL ? watch_bound_s(s) : 0,
 		.connect_timeout_ms = 5000,
 	};
 	int rc = http_get(s->http, &o, done, arg, out, why, sizeof(why));
@@ -506,7 +518,7 @@ static void watch_path(const struct k8s_state *s, char *out, size_t len)
 	url_escape(s->live->resource_version, rv, sizeof(rv));
 	snprintf(out, len, "/api/v1/namespaces/%s/pods?labelSelector=%s&watch=1&resourceVersion=%s"
 		 "&allowWatchBookmarks=true&timeoutSeconds=%u", s->namespace_, sel, rv,
-		 WATCH_TIMEOUT_S);
+		 s->watch_s);
 }
 
 /* One event line: applied at once, reported when the members changed. */
@@ -778,7 +790,7 @@ static void node_watch_start(struct k8s_state *s)
 
 	url_escape(s->node_name, name, sizeof(name));
 	n = snprintf(path, sizeof(path), "/api/v1/nodes?fieldSelector=metadata.name%%3D%s&watch=1"
-		     "&allowWatchBookmarks=true&timeoutSeconds=%u", name, WATCH_TIMEOUT_S);
+		     "&allowWatchBookmarks=true&timeoutSeconds=%u", name, s->watch_s);
 	if (s->node_rv[0] != '\0' && n > 0 && (size_t)n < sizeof(path)) {
 		url_escape(s->node_rv, rv, sizeof(rv));
 		snprintf(path + n, sizeof(path) - (size_t)n, "&resourceVersion=%s", rv);
@@ -941,6 +953,7 @@ static int k8s_create(const struct adapter_ctx *ctx, void **state, char *err, si
 	if (token_file == NULL)
 		token_file = SA_DIR "/token";
 	snprintf(s->ca_file, sizeof(s->ca_file), "%s", ca != NULL ? ca : SA_DIR "/ca.crt");
+	s->watch_s = settings_get_uint(ctx->settings, ENV_WATCH_S, WATCH_TIMEOUT_S);
 	loop_timer_init(&s->go, on_go, s);
 	loop_timer_init(&s->node_timer, on_node_timer, s);
 	k8s_lines_init(&s->pods.lines, K8S_MAX_EVENT_BYTES);
@@ -996,6 +1009,11 @@ static const struct setting_key_info k8s_keys[] = {
 	  .kind = SETTING_TEXT, .max = K8S_NAME_LEN - 1,
 	  .help = "our node (downward API), whose keepvip.io/priority annotation overrides the "
 		  "priority; default none" },
+	/* a watch that lasts past this plus 1/8 + 5 s is stuck: dropped, resumed from its RV */
+	{ .env = ENV_WATCH_S, .yaml = "k8s_watch_s", .scope = SCOPE_GLOBAL, .kind = SETTING_UINT,
+	  .min = 1, .max = 3600,
+	  .help = "a watch's timeoutSeconds, s; one that runs 1/8 + 5 s past it is dropped; "
+		  "default 290" },
 };
 
 /* The API only over TLS; the selector and the namespace as the API server takes them. */

@@ -80,6 +80,7 @@ struct marathon_state {
 	bool read_again;                 /* an event came during the read */
 	long stream_status;              /* of the stream's answer, once known */
 	bool stream_up;                  /* a 200 with bytes: the stream is attached */
+	bool stream_overrun;             /* the reader dropped it: an event over SSE_MAX_EVENT */
 	struct loop_timer debounce;
 	struct sse_parser sse;
 	struct marathon_event_memory memory;
@@ -393,6 +394,8 @@ static int on_stream_chunk(void *arg, long status, const char *data, size_t len)
 		refetch_soon(s); /* a (re)connected stream: what it missed is read again */
 	}
 	int rc = sse_feed(&s->sse, data, len, on_event, s);
+	if (rc == -EMSGSIZE)
+		s->stream_overrun = true; /* on_stream_end says it */
 	return rc == -ENOMEM ? 0 : rc; /* the framer dropped that event and goes on */
 }
 
@@ -414,7 +417,9 @@ static void on_stream_end(void *arg, const struct http_response *resp)
 		stream_start(s);
 		return;
 	}
-	if (status != 200 && status != 0)
+	if (s->stream_overrun)
+		snprintf(why, sizeof(why), "an event over %zu bytes", SSE_MAX_EVENT);
+	else if (status != 200 && status != 0)
 		describe_status(s, status, NULL, 0, why, sizeof(why));
 	else
 		snprintf(why, sizeof(why), "%s", resp->error ? resp->error : "closed by the server");
@@ -439,6 +444,7 @@ static void stream_start(struct marathon_state *s)
 	snprintf(url, sizeof(url), "%s%s", s->urls.url[s->stream_url], s->events_path);
 	sse_reset(&s->sse);
 	s->stream_up = false;
+	s->stream_overrun = false;
 	s->stream_status = 0;
 	int rc = http_get(s->http, &o, on_stream_end, s, &s->stream, why, sizeof(why));
 	if (rc < 0) {

@@ -20,6 +20,7 @@ static void forget_event(struct sse_parser *p)
 	p->data_len = 0;
 	p->has_data = false;
 	p->event_over = false;
+	p->event_bytes = 0;
 	p->type[0] = '\0';
 }
 
@@ -198,6 +199,11 @@ int sse_feed(struct sse_parser *p, const char *buf, size_t len, sse_event_fn fn,
 		p->after_cr = false;
 		while (i < len && buf[i] != '\r' && buf[i] != '\n')
 			i++;
+		p->event_bytes += i - start + (i < len);
+		if (p->event_bytes > SSE_MAX_EVENT) {
+			sse_reset(p);
+			return -EMSGSIZE;
+		}
 		rc = line_append(p, buf + start, i - start);
 		if (rc == 0 && i < len) {
 			p->after_cr = buf[i] == '\r';

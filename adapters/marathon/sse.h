@@ -17,7 +17,10 @@
  * Bounded: a line longer than SSE_MAX_LINE or data longer than SSE_MAX_DATA is not kept;
  * the event is still dispatched at its blank line, with truncated set and what data fitted,
  * so the reader stays in step and may act on the type alone (e.g. refetch). Memory grows
- * with the longest line and event seen, up to those bounds, and never beyond. */
+ * with the longest line and event seen, up to those bounds, and never beyond. An event that
+ * has not ended after SSE_MAX_EVENT bytes (a line that never ends, data lines without the
+ * blank line) is an error: the reader cannot stay in step with a stream that never
+ * dispatches, and every byte re-arms its idle bound. */
 #ifndef KEEPVIP_SSE_H
 #define KEEPVIP_SSE_H
 
@@ -27,6 +30,7 @@
 
 #define SSE_MAX_LINE ((size_t)64 << 10)  /* deployment events carry the plan on one line */
 #define SSE_MAX_DATA ((size_t)256 << 10)
+#define SSE_MAX_EVENT ((size_t)4 << 20) /* the bytes of one event, its lines' ends included */
 #define SSE_TYPE_LEN 64                  /* longer event types are truncated (flagged) */
 
 struct sse_event {
@@ -49,6 +53,7 @@ struct sse_parser {
 	size_t data_len, data_cap;
 	bool has_data;         /* a data field was seen (data may still be empty) */
 	bool event_over;       /* something of this event was dropped */
+	size_t event_bytes;    /* read since the last blank line */
 	char type[SSE_TYPE_LEN];
 	bool after_cr;         /* the last byte was a CR: an LF right after it ends nothing */
 	bool at_start;         /* nothing read yet since init/reset (BOM check) */
@@ -61,7 +66,8 @@ void sse_init(struct sse_parser *p);
 
 /* Reads len bytes. 0 when all were read; the callback's nonzero value when it stopped;
  * -ENOMEM when a buffer could not grow (the event in progress is dropped; the parser stays
- * usable). */
+ * usable); -EMSGSIZE when the event in progress went past SSE_MAX_EVENT bytes (dropped, the
+ * rest of the input unread: the stream cannot be followed, sse_reset before a new one). */
 int sse_feed(struct sse_parser *p, const char *buf, size_t len, sse_event_fn fn, void *arg);
 
 /* Forgets a partial line and event (a new connection starts clean); keeps the tallies and

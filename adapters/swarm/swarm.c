@@ -108,7 +108,7 @@ struct swarm_state {
 	struct http_request *events;
 	char line[SWARM_MAX_EVENT];
 	size_t line_len;
-	bool line_skip;                    /* the rest of a line too long to keep */
+	char events_err[ADAPTER_ERR_LEN];  /* why the reader dropped the stream, "" = it did not */
 	int64_t since_nano;
 	uint32_t events_backoff_ms;
 	struct loop_timer events_retry;
@@ -468,42 +468,57 @@ static void on_kick(struct loop *loop, void *arg)
 		swarm_peer_server_set(s->server, &s->last);
 }
 
-static int on_event_chunk(void *arg, long status, const char *data, size_t len)
+/* A line that is not an event, or longer than SWARM_MAX_EVENT: the engine is not one we can
+ * follow. The stream is dropped (reconnected after the backoff, which only a good event
+ * resets), the lists go on meanwhile and one starts now: whatever the line said is read. */
+static int events_drop(struct swarm_state *s, int rc, const char *why)
 {
-	struct swarm_state *s = arg;
+	snprintf(s->events_err, sizeof(s->events_err), "%s", why);
+	loop_timer_arm(s->ctx.loop, &s->settle, loop_now_us());
+	return rc;
+}
+
+/* One whole event line. 0, or negative errno when the stream must be dropped. */
+static int on_event_line(struct swarm_state *s)
+{
 	struct swarm_event ev;
 	char err[ADAPTER_ERR_LEN];
 
+	if (s->line_len == 0)
+		return 0;
+	if (swarm_parse_event(s->line, s->line_len, s->service, NULL, &ev, err, sizeof(err)) < 0)
+		return events_drop(s, -EPROTO, err);
+	if (s->events_backoff_ms != 0)
+		log_info("adapter", "swarm: the event stream answers again");
+	s->events_backoff_ms = 0;
+	if (ev.time_nano > s->since_nano)
+		s->since_nano = ev.time_nano;
+	if (ev.relevant && !loop_timer_armed(&s->settle))
+		loop_timer_arm(s->ctx.loop, &s->settle, loop_now_us() + EVENT_SETTLE_MS * 1000ull);
+	return 0;
+}
+
+static int on_event_chunk(void *arg, long status, const char *data, size_t len)
+{
+	struct swarm_state *s = arg;
+	char why[64];
+	int rc;
+
 	if (status != 200)
 		return 0; /* an error body: done() says why */
-	s->events_backoff_ms = 0; /* the stream answers */
 	for (size_t i = 0; i < len; i++) {
 		if (data[i] != '\n') {
-			if (s->line_len + 1 < sizeof(s->line))
-				s->line[s->line_len++] = data[i];
-			else
-				s->line_skip = true;
+			if (s->line_len + 1 >= sizeof(s->line)) {
+				snprintf(why, sizeof(why), "a line over %u bytes", SWARM_MAX_EVENT);
+				return events_drop(s, -EMSGSIZE, why);
+			}
+			s->line[s->line_len++] = data[i];
 			continue;
 		}
-		if (!s->line_skip && s->line_len > 0) {
-			if (swarm_parse_event(s->line, s->line_len, s->service, NULL, &ev, err,
-					      sizeof(err)) < 0) {
-				log_warn("adapter", "swarm: /events: %s", err);
-				ev.relevant = true; /* something happened: list again */
-				ev.time_nano = 0;
-			}
-			if (ev.time_nano > s->since_nano)
-				s->since_nano = ev.time_nano;
-			if (ev.relevant && !loop_timer_armed(&s->settle))
-				loop_timer_arm(s->ctx.loop, &s->settle,
-					       loop_now_us() + EVENT_SETTLE_MS * 1000ull);
-		} else if (s->line_skip) {
-			log_warn("adapter", "swarm: /events: a line over %u bytes skipped; "
-				 "listing again", SWARM_MAX_EVENT);
-			loop_timer_arm(s->ctx.loop, &s->settle, loop_now_us());
-		}
+		rc = on_event_line(s);
 		s->line_len = 0;
-		s->line_skip = false;
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -515,12 +530,14 @@ static void on_events_done(void *arg, const struct http_response *resp)
 
 	s->events = NULL;
 	s->line_len = 0;
-	s->line_skip = false;
-	if (resp->error != NULL || resp->status != 200) {
-		if (resp->error != NULL)
+	if (s->events_err[0] != '\0' || resp->error != NULL || resp->status != 200) {
+		if (s->events_err[0] != '\0')
+			adapter_errf(err, sizeof(err), "%s", s->events_err);
+		else if (resp->error != NULL)
 			adapter_errf(err, sizeof(err), "%s", resp->error);
 		else
 			describe_status(s, "/events", resp, err, sizeof(err));
+		s->events_err[0] = '\0';
 		s->events_backoff_ms = s->events_backoff_ms == 0 ? EVENTS_RETRY_FIRST_MS
 				       : s->events_backoff_ms * 2;
 		if (s->events_backoff_ms > EVENTS_RETRY_MAX_MS)

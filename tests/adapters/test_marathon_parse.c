@@ -778,6 +778,61 @@ static void test_sse_bounds(void **state)
 	free(line);
 }
 
+/* Feeds piece (len bytes) until sse_feed stops; returns its value and the bytes fed. */
+static int feed_until_stop(struct sse_parser *p, const char *piece, size_t len, size_t *fed,
+			   struct seen *s)
+{
+	int rc = 0;
+	for (*fed = 0; rc == 0 && *fed < 2 * SSE_MAX_EVENT; *fed += len)
+		rc = sse_feed(p, piece, len, collect, s);
+	return rc;
+}
+
+/* Issue 13 point 5: an event that never ends (a line of 1 GiB with no end, data lines with
+ * no blank line) is an error once past SSE_MAX_EVENT bytes, not a stream read forever;
+ * memory stays within the line and data bounds; after sse_reset a new stream is read. */
+static void test_sse_event_that_never_ends(void **state)
+{
+	(void)state;
+	size_t n = (size_t)64 << 10, fed;
+	char *piece = malloc(n);
+	struct sse_parser p;
+	struct seen s = { 0 };
+	assert_non_null(piece);
+	sse_init(&p);
+
+	memset(piece, 'x', n); /* one line, never ended */
+	assert_int_equal(sse_feed(&p, "event: deployment_info\r\ndata: ", 30, collect, &s), 0);
+	assert_int_equal(feed_until_stop(&p, piece, n, &fed, &s), -EMSGSIZE);
+	assert_true(fed >= SSE_MAX_EVENT - n && fed <= SSE_MAX_EVENT + n);
+	assert_int_equal(s.n, 0);
+	assert_true(p.line_cap <= SSE_MAX_LINE);
+
+	sse_reset(&p);
+	memset(piece, 'y', n); /* data lines of 1 KiB, and never the blank line */
+	for (size_t i = 0; i < n; i += 1024) {
+		memcpy(piece + i, "data: ", 6);
+		piece[i + 1023] = '\n';
+	}
+	assert_int_equal(feed_until_stop(&p, piece, n, &fed, &s), -EMSGSIZE);
+	assert_true(fed >= SSE_MAX_EVENT - n && fed <= SSE_MAX_EVENT + n);
+	assert_int_equal(s.n, 0);
+	assert_true(p.data_cap <= SSE_MAX_DATA + 1);
+
+	/* heartbeats (blank lines) for longer than the bound: never an error, then an event */
+	sse_reset(&p);
+	for (size_t i = 0; i < n; i += 2)
+		memcpy(piece + i, "\r\n", 2);
+	for (size_t i = 0; i < SSE_MAX_EVENT / n + 2; i++)
+		assert_int_equal(sse_feed(&p, piece, n, collect, &s), 0);
+	assert_int_equal(sse_feed(&p, "data: ok\r\n\r\n", 12, collect, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.data[0], "ok");
+	seen_free(&s);
+	sse_free(&p);
+	free(piece);
+}
+
 static void test_sse_callback_stops(void **state)
 {
 	(void)state;
@@ -1064,6 +1119,7 @@ int main(void)
 		cmocka_unit_test(test_sse_lf_and_cr_framing),
 		cmocka_unit_test(test_sse_fields),
 		cmocka_unit_test(test_sse_bounds),
+		cmocka_unit_test(test_sse_event_that_never_ends),
 		cmocka_unit_test(test_sse_callback_stops),
 		cmocka_unit_test(test_classify_stream),
 		cmocka_unit_test(test_classify_details),

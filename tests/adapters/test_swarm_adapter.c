@@ -7,7 +7,8 @@
  * reports within a re-list; a closed event stream followed again with since=; an engine whose
  * API range is too old or too new for us; a manager still being prepared, then answering; a
  * locked swarm; an engine not in a swarm and a missing socket (clear messages); truncated and
- * huge bodies keeping the last peers; a worker that gets the set from the manager's keepvip
+ * huge bodies keeping the last peers; an event stream with a line that never ends or lines
+ * that are not events, dropped at once and followed again after a growing backoff; a worker that gets the set from the manager's keepvip
  * (peer endpoint, long poll), follows a change within 1 s and keeps its set, saying why once,
  * when the manager's keepvip is gone; the endpoint exposing nothing but the set. */
 #include <setjmp.h>
@@ -373,6 +374,57 @@ static void test_bad_bodies_keep_peers(void **state)
 	assert_false(f->mgr.saw_empty);
 }
 
+/* How many log lines hold needle. */
+static unsigned log_count(const struct fixture *f, const char *needle)
+{
+	FILE *fp = fopen(f->log.path, "r");
+	char line[1024];
+	unsigned n = 0;
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp) != NULL)
+		n += strstr(line, needle) != NULL;
+	fclose(fp);
+	return n;
+}
+
+/* Issue 13 point 5: /events with a line of 1 GiB that never ends is dropped at the line cap
+ * (not read to its end), lines that are not events drop the stream at the first (not one
+ * warning and one list a line, forever); the stream is followed again after a backoff that
+ * only a good event resets; the peers are kept throughout, and events work again after. */
+static void test_hostile_event_stream(void **state)
+{
+	struct fixture *f = *state;
+	unsigned before, garbage, reopened = 0;
+
+	side_start(&f->mgr, "m", NULL, f->port);
+	open_side(f, &f->mgr);
+	assert_int_equal(f->mgr.fetched, 0);
+	harness_run_for(f->loop, 300); /* the event stream opens */
+	before = f->mgr.updates;
+	control(&f->mgr, "events?kind=endless");
+	control(&f->mgr, "close_events");
+	assert_true(log_shows_within(f, "the event stream: a line over 65536 bytes", 3000));
+
+	control(&f->mgr, "events?kind=garbage"); /* a line every 10 ms, forever */
+	harness_run_for(f->loop, 6000);
+	garbage = log_count(f, "the event stream: invalid JSON");
+	print_message("lines that are not events for 6 s: %u warnings\n", garbage);
+	assert_true(garbage >= 1 && garbage <= 3); /* reconnects after 2 s, then 4 s */
+	assert_int_equal(f->mgr.updates, before);
+	assert_peers(adapter_last(f->mgr.adapter), all3, 3);
+
+	control(&f->mgr, "clear");
+	for (int i = 0; i < 40 && !reopened; i++) {
+		control(&f->mgr, "event?type=node&action=update");
+		reopened = log_shows_within(f, "the event stream answers again", 500);
+	}
+	assert_true(reopened);
+	control(&f->mgr, "task?node=" NODE3 "&state=failed");
+	control(&f->mgr, "event?type=node&action=update");
+	assert_true(peers_become(f, &f->mgr, 2, 1000, NULL));
+	assert_false(f->mgr.saw_empty);
+}
+
 /* ---- worker --------------------------------------------------------------------------- */
 
 static void test_worker_follows_manager(void **state)
@@ -469,6 +521,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_locked_and_not_in_swarm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_bodies_keep_peers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_event_stream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_worker_follows_manager, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_endpoint, setup, teardown),
 	};

@@ -23,8 +23,13 @@ Controls (GET /_control/...):
   token?value=T         the token accepted from now on (the old one gets 401)
   fail?kind=K&status=S[&times=N][&retry_after=R]  the next N requests of kind K (own_pod,
                         list, watch, node, node_watch) answer S with a Status body
-  body?kind=K           the pod list answers K: huge, truncated, wrong_types; the pod watch
-                        K=huge_event (one line over 1 MiB), bad_event (wrong types)
+  body?kind=K           the pod list answers K: huge, truncated, wrong_types, or one of
+                        ../lib/hostile_bodies.py (not_json, bad_utf8, deep, endless, slow,
+                        silent); the pod watch K=huge_event (one line over 1 MiB), bad_event
+                        (wrong types), watch_endless (1 GiB with no line end), watch_garbage
+                        (lines that are not JSON, forever), watch_bookmarks (a BOOKMARK every
+                        100 ms, timeoutSeconds ignored), watch_silent (nothing, never ending);
+                        the streams that never end stop at close_watches
   clear                 fail and body injections removed
 stats adds: sent (monotonic times of pod events written), log ([t, path, query] per request),
 lists, watches.
@@ -36,6 +41,7 @@ import os
 import threading
 import time
 
+import hostile_bodies
 from fake_api import Response
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -188,8 +194,10 @@ class Scenario:
         if kind == "wrong_types":
             doc["items"] = [{"metadata": {"name": 42}, "status": {"podIP": ["x"]}}]
         body = json.dumps(doc).encode()
-        if kind == "truncated":
-            body = body[:len(body) // 2]
+        if kind in hostile_bodies.STREAMED:
+            return Response(200, stream=hostile_bodies.stream_steps(kind, body))
+        if kind in hostile_bodies.SPOILED:
+            body = hostile_bodies.spoil(kind, body)
         return Response(200, body)
 
     def pod_watch(self, req):
@@ -213,6 +221,9 @@ class Scenario:
         if kind == "bad_event":
             yield {"chunk": '{"type":"ADDED","object":{"metadata":{"name":7},"status":[]}}\n'}
             return
+        if kind and kind.startswith("watch_"):
+            yield from self.hostile_watch(kind, gen)
+            return
         while True:
             with self.cond:
                 while (pos >= len(self.history) and self.gen == gen and
@@ -234,6 +245,25 @@ class Scenario:
                 if ev["type"] != "BOOKMARK":
                     self.sent.append(time.monotonic())
                 yield {"chunk": json.dumps(ev) + "\n"}
+
+    def hostile_watch(self, kind, gen):
+        """A pod watch that never ends by itself (until close_watches)."""
+        if kind == "watch_endless":
+            yield from hostile_bodies.endless(b'{"type":"ADDED","object":{"metadata":{"name":"')
+            return
+        while True:
+            with self.cond:
+                if self.gen != gen:
+                    return
+                rv = str(self.rv)
+            if kind == "watch_garbage":
+                yield {"chunk": "<html>502 Bad Gateway</html>\n", "delay_ms": 10}
+            elif kind == "watch_bookmarks":
+                yield {"chunk": json.dumps({"type": "BOOKMARK", "object": {
+                    "kind": "Pod", "apiVersion": "v1", "metadata": {"resourceVersion": rv}}}) + "\n",
+                    "delay_ms": 100}
+            else:
+                yield {"delay_ms": 100}
 
     def node_get(self, name):
         with self.cond:

@@ -27,7 +27,12 @@ Controls (GET /_control/...):
   tasks?file=PATH       the task list replaced by the file's (no event)
   silent?on=1|0         the streams stop sending anything (no heartbeat either)
   drop_streams          the open streams are cut
-  body?kind=K           the task list answer replaced until clear: truncated, huge, not_json
+  body?kind=K           the task list answer replaced until clear: truncated, huge, not_json,
+                        wrong_types (a task's host a number), or one of
+                        ../lib/hostile_bodies.py (bad_utf8, deep, endless, slow, silent)
+  stream?kind=K         streams opened from now on (until clear), after event_stream_attached:
+                        endless_line (a data line of 1 GiB, never ended), endless_event (data
+                        lines of 1 KiB for 1 GiB, never the blank line that ends the event)
   app404?on=1|0         the app does not exist: 404 {"message": "App '/keepvip' does not exist"}
 stats adds: streams (opened), streams_open, auth_failures, events_sent, task_reads.
 """
@@ -42,6 +47,7 @@ import urllib.error
 import urllib.request
 import uuid
 
+import hostile_bodies
 from fake_api import Response
 
 APP = "/keepvip"
@@ -74,6 +80,7 @@ class Scenario:
         self.subscribers = []
         self.silent = False
         self.body_kind = None
+        self.stream_kind = None
         self.app404 = False
         self.generation = 0  # bumped by drop_streams
         self.counts = {"streams": 0, "auth_failures": 0, "events_sent": 0, "task_reads": 0}
@@ -154,11 +161,15 @@ class Scenario:
         if what == "body":
             self.body_kind = q.get("kind")
             return {"ok": True}
+        if what == "stream":
+            self.stream_kind = q.get("kind")
+            return {"ok": True}
         if what == "app404":
             self.app404 = q.get("on", "1") == "1"
             return {"ok": True}
         if what == "clear":
             self.body_kind = None
+            self.stream_kind = None
             self.app404 = False
             self.silent = False
             return {"ok": True}
@@ -211,6 +222,13 @@ class Scenario:
             body = b'{"padding":"' + b"x" * HUGE_BYTES + b'",' + body[1:]
         elif self.body_kind == "not_json":
             body = NO_LEADER_PAGE.encode()
+        elif self.body_kind == "wrong_types":
+            tasks[0]["host"] = 167903245
+            body = json.dumps({"tasks": tasks}).encode()
+        elif self.body_kind in hostile_bodies.SPOILED:
+            body = hostile_bodies.spoil(self.body_kind, body)
+        elif self.body_kind in hostile_bodies.STREAMED:
+            return Response(200, stream=hostile_bodies.stream_steps(self.body_kind, body))
         return Response(200, body, headers={"X-Marathon-Leader": "http://leader:8080"})
 
     def proxy(self, req):
@@ -238,8 +256,24 @@ class Scenario:
         with self.lock:
             self.counts["streams"] += 1
             self.subscribers.append(q)
-        return Response(200, stream=self.stream_steps(q, req.client),
-                        ctype="text/event-stream")
+        steps = self.stream_steps(q, req.client)
+        if self.stream_kind:
+            steps = self.hostile_stream(steps, self.stream_kind)
+        return Response(200, stream=steps, ctype="text/event-stream")
+
+    @staticmethod
+    def hostile_stream(steps, kind):
+        """event_stream_attached, then an event that never ends."""
+        yield next(steps)
+        steps.close()
+        if kind == "endless_line":
+            yield from hostile_bodies.endless(b"event: deployment_info\r\ndata: ")
+            return
+        line = b"data: " + b"x" * 1016 + b"\r\n"
+        piece = line * 64
+        yield {"chunk": b"event: deployment_info\r\n"}
+        for _ in range(hostile_bodies.ENDLESS_BYTES // len(piece)):
+            yield {"chunk": piece}
 
     def stream_steps(self, q, client):
         try:

@@ -25,10 +25,9 @@ Controls (GET /_control/..., besides fake_api.py's own: stats, requests, down, p
   old_server?on=1|0      ignore wait=true
   managed?on=1|0         /self/service answers (a managed-network client)
   body?path=P&kind=K     the body of path P (without query) replaced, until clear:
-                         K = truncated, huge, wrong_types, not_json, unknown_shape,
-                         bad_utf8 (a byte sequence that is not UTF-8), deep (arrays nested
-                         100,000 deep), endless (1 GiB, streamed: a server that never stops),
-                         slow (the good body, one byte a second)
+                         K = huge, wrong_types, unknown_shape, or one of
+                         ../lib/hostile_bodies.py (truncated, not_json, bad_utf8, deep,
+                         endless, slow, silent)
   hang_poll?on=1|0       long polls answer their headers and one byte, then never end
 stats adds "version_waits" (long polls begun).
 """
@@ -40,16 +39,13 @@ import time
 import uuid
 from urllib.parse import unquote
 
+import hostile_bodies
 from fake_api import Response
 
 V1, V2, V3 = "2015-07-25", "2015-12-19", "2016-07-29"
 VERSIONS = [V1, V2, V3, "latest"]
 MAX_WAIT_CAP = 120
 HUGE_BYTES = 6 << 20
-ENDLESS_BYTES = 1 << 30
-ENDLESS_PIECE = b"x" * (64 << 10)
-DEEP_LEVELS = 100000
-STREAMED = ("endless", "slow")
 
 
 def load(fixtures, name):
@@ -93,17 +89,11 @@ def plain_text(node):
 
 def spoil(kind, good):
     """A bad body of the given kind, made from the good one."""
-    if kind == "truncated":
-        return good[: max(1, len(good) // 2)]
+    if kind in hostile_bodies.SPOILED:
+        return hostile_bodies.spoil(kind, good)
     if kind == "huge":
         pad = b'"' + b"x" * HUGE_BYTES + b'"'
         return b'{"padding":' + pad + b"," + good[1:] if good.startswith(b"{") else b"[" + pad + b"]"
-    if kind == "not_json":
-        return b"<html>502 Bad Gateway</html>"
-    if kind == "bad_utf8":
-        return good.replace(b'"name": "', b'"name": "\xc3\x28\xff', 1)
-    if kind == "deep":
-        return b"[" * DEEP_LEVELS + b"]" * DEEP_LEVELS
     data = json.loads(good)
     if kind == "wrong_types":
         items = data.get("containers") if isinstance(data, dict) else data
@@ -116,14 +106,6 @@ def spoil(kind, good):
     elif kind == "unknown_shape":
         data = {"containers": "keepvip-keepvip-1,keepvip-keepvip-2"} if isinstance(data, dict) else {"items": data}
     return json.dumps(data).encode()
-
-
-def streamed(kind, good):
-    """The stream steps of a body that takes forever: 1 GiB, or a byte a second."""
-    if kind == "endless":
-        return [{"chunk": b'{"padding":"'}] + [{"chunk": ENDLESS_PIECE}] * (
-            ENDLESS_BYTES // len(ENDLESS_PIECE))
-    return [{"chunk": good[i:i + 1], "delay_ms": 1000} for i in range(len(good))]
 
 
 class Scenario:
@@ -253,8 +235,9 @@ class Scenario:
     def answer(self, node, path, as_json):
         body = (json.dumps(node, indent=1) + "\n").encode() if as_json else plain_text(node).encode()
         kind = self.bodies.get(path)
-        if kind in STREAMED:
-            return Response(200, stream=streamed(kind, body), ctype="text/plain; charset=utf-8")
+        if kind in hostile_bodies.STREAMED:
+            return Response(200, stream=hostile_bodies.stream_steps(kind, body),
+                            ctype="text/plain; charset=utf-8")
         if kind:
             body = spoil(kind, body)
         return Response(200, body, ctype="text/plain; charset=utf-8")  # Go sniffs JSON as text

@@ -7,7 +7,14 @@ old, too new), be a manager still being prepared, a locked swarm, a node not in 
 truncated or huge bodies, close its event stream.
 
 Options (--opt): role=manager|worker (default manager); node_addr=A (the /info NodeAddr);
-manager_addr=A:P (a worker's only RemoteManagers entry).
+manager_addr=A:P (a worker's only RemoteManagers entry); self_by_source=1 (/info's NodeID and
+NodeAddr are those of the node whose Status.Addr is the client's address: one engine for
+several keepvip hosts over TCP, each a manager); workers_by_source=A1+A2 (those clients are
+workers: info-worker.json as theirs, 503 on /tasks and /nodes).
+
+/swarm/peers: a manager keepvip's peer endpoint (swarm_peerset.h), for a worker whose
+manager_addr is this server: {"version", "peers": every node's address}; with wait=S and the
+current version, held until S s pass or the wake control.
 
 Paths: /version (unversioned); /vX.Y/info, /tasks, /nodes, /containers/<id>/json, /events
 (a held stream of the events queued by the event control). Versions outside [min, max] answer
@@ -20,8 +27,16 @@ Controls (GET /_control/..., besides fake_api.py's own):
   node?id=ID&state=S         a node's Status.State (down, ready)
   event?type=T&action=A      one event line for every open /events stream
   close_events               every open /events stream ends (the connection drops)
-  body?path=P&kind=K         P's body replaced until clear: truncated, huge, not_json
-  clear                      bodies and pushed routes back to normal
+  body?path=P&kind=K         P's body replaced until clear: truncated, huge, not_json,
+                             wrong_types (an address or a node id as a number), or one of
+                             ../lib/hostile_bodies.py (bad_utf8, deep, endless, slow, silent)
+  events?kind=K              /events streams opened from now on (until clear) send K:
+                             endless (1 GiB with no line end), garbage (lines that are not
+                             JSON, one every 10 ms)
+  peers?kind=K               /swarm/peers answers K until clear: endless, slow, silent (a long
+                             poll that never ends), bad_utf8, deep, wrong_types
+  wake                       the held /swarm/peers long polls answer now
+  clear                      bodies, event kinds and pushed routes back to normal
 stats adds "events_open" (streams open now) and "since" (the since= values seen, in order).
 """
 import copy
@@ -30,6 +45,7 @@ import os
 import threading
 import time
 
+import hostile_bodies
 from fake_api import Response
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -71,15 +87,28 @@ class Scenario:
         self.tasks = load("tasks.json")
         self.nodes = load("nodes.json")
         self.bodies = {}
+        self.events_kind = None
+        self.self_by_source = options.get("self_by_source") == "1"
+        self.workers = set(filter(None, options.get("workers_by_source", "").split("+")))
+        self.peers_kind = None
+        self.wake_gen = 0
         self.streams = []      # one list (queue of lines) per open /events stream
         self.close_gen = 0
         self.since = []
 
     # ---- answers -------------------------------------------------------------------------
 
-    def info(self):
-        doc = load("info-manager.json" if self.role == "manager" else "info-worker.json")
+    def role_of(self, client):
+        return "worker" if client in self.workers else self.role
+
+    def info(self, client):
+        doc = load("info-manager.json" if self.role_of(client) == "manager" else "info-worker.json")
         sw = doc["Swarm"]
+        me = next((n for n in self.nodes if self.self_by_source and
+                   n["Status"].get("Addr") == client), None)
+        if me is not None:
+            doc["Name"] = me["Description"]["Hostname"]
+            sw["NodeID"], sw["NodeAddr"] = me["ID"], client
         if self.mode in ("inactive", "pending", "locked"):
             sw["LocalNodeState"] = self.mode
         if self.mode == "inactive":
@@ -91,14 +120,30 @@ class Scenario:
             sw["RemoteManagers"] = [{"NodeID": "m", "Addr": self.manager_addr}]
         return doc
 
-    def manager_only(self):
-        if self.role != "manager":
+    def manager_only(self, client):
+        if self.role_of(client) != "manager":
             return MESSAGES["worker"]
         if self.mode in ("preparing", "locked", "inactive"):
             return MESSAGES[self.mode]
         return None
 
+    def hostile_events(self, kind, gen):
+        """An event stream of kind K (events?kind=K) until close_events."""
+        if kind == "endless":
+            yield from hostile_bodies.endless(b'{"Type":"node","Action":"update","Actor":{"ID":"')
+            return
+        while True:
+            with self.lock:
+                if self.close_gen != gen:
+                    return
+            yield {"chunk": "<html>502 Bad Gateway</html>\n", "delay_ms": 10}
+
     def events(self):
+        with self.lock:
+            kind, gen = self.events_kind, self.close_gen
+        if kind:
+            yield from self.hostile_events(kind, gen)
+            return
         queue = []
         with self.lock:
             self.streams.append(queue)
@@ -118,16 +163,56 @@ class Scenario:
                 if queue in self.streams:
                     self.streams.remove(queue)
 
-    def handle(self, req):
-        path = req.path
+    def peerset(self, req):
+        """/swarm/peers as a manager's keepvip serves it, or hostile (peers?kind=K)."""
         with self.lock:
-            kind = self.bodies.get(path)
+            peers = sorted(n["Status"]["Addr"] for n in self.nodes)
+            kind, gen = self.peers_kind, self.wake_gen
+        doc = {"version": "%016x" % (hash(tuple(peers)) & (2**64 - 1)), "peers": peers}
+        good = json.dumps(doc).encode()
+        if kind == "wrong_types":
+            return Response(200, json.dumps({"version": doc["version"], "peers": [167903245]}))
+        if kind in hostile_bodies.SPOILED:
+            return Response(200, hostile_bodies.spoil(kind, good))
+        if kind in hostile_bodies.STREAMED:
+            return Response(200, stream=hostile_bodies.stream_steps(kind, good, b'{"version":"'))
+        if req.query.get("version") == doc["version"]:
+            deadline = time.monotonic() + min(float(req.query.get("wait") or 0), 120)
+            while time.monotonic() < deadline:
+                with self.lock:
+                    if self.wake_gen != gen:
+                        break
+                time.sleep(0.05)
+        return Response(200, good)
+
+    def handle(self, req):
+        if req.path == "/swarm/peers":
+            return self.peerset(req)
+        with self.lock:
+            kind = self.bodies.get(req.path)
         if kind == "truncated":
             return Response(200, b'[{"ID": "abc", "Status": {"State": "rea')
         if kind == "huge":
             return Response(200, b"[" + b" " * HUGE_BYTES + b"]")
         if kind == "not_json":
             return Response(200, b"<html>proxy error</html>", ctype="text/html")
+        resp = self.answer(req)
+        if kind == "wrong_types" and resp is not None:
+            doc = json.loads(resp.body)
+            for item in doc if isinstance(doc, list) else [doc]:
+                if "NodeID" in item:
+                    item["NodeID"] = 42
+                if "Addr" in item.get("Status", {}):
+                    item["Status"]["Addr"] = 167903245
+            resp.body = json.dumps(doc).encode()
+        elif kind in hostile_bodies.STREAMED and resp is not None:
+            return Response(200, stream=hostile_bodies.stream_steps(kind, resp.body, b"["))
+        elif kind in hostile_bodies.SPOILED and resp is not None:
+            resp.body = hostile_bodies.spoil(kind, resp.body)
+        return resp
+
+    def answer(self, req):
+        path = req.path
         if path == "/version":
             doc = load("version.json")
             doc["ApiVersion"], doc["MinAPIVersion"] = self.api_max, self.api_min
@@ -148,7 +233,7 @@ class Scenario:
                                        "to a newer version" % (version, self.api_min)})
         rest = "/" + rest
         if rest == "/info":
-            return Response.json(200, self.info())
+            return Response.json(200, self.info(req.client))
         if rest == "/events":
             if "since" in req.query:
                 with self.lock:
@@ -157,7 +242,7 @@ class Scenario:
         if rest.startswith("/containers/"):
             return Response.json(200, load("container.json"))
         if rest in ("/tasks", "/nodes"):
-            refused = self.manager_only()
+            refused = self.manager_only(req.client)
             if refused:
                 return Response.json(503, {"message": refused})
             if rest == "/nodes":
@@ -197,8 +282,16 @@ class Scenario:
                 self.close_gen += 1
             elif what == "body":
                 self.bodies[q["path"]] = q["kind"]
+            elif what == "peers":
+                self.peers_kind = q["kind"]
+            elif what == "wake":
+                self.wake_gen += 1
+            elif what == "events":
+                self.events_kind = q["kind"]
             elif what == "clear":
                 self.bodies.clear()
+                self.events_kind = None
+                self.peers_kind = None
             else:
                 return None
         return {"ok": True}
