@@ -190,7 +190,8 @@ round() {
 	plog=$RAW/$tag.probe
 	: >"$evf"
 	for h in 1 2 3; do vip_flush "$LAB" "$h" "$VIP/24"; done
-	capture_start "$LAB" "$pcap"
+	# ICMP too: the echo requests and replies show which host answered the client, and when.
+	capture_start "$LAB" "$pcap" "ip proto 112 or arp or icmp"
 	start_node 1 "$kind"
 	settle "$kind start"
 	start_node 2 "$kind"
