@@ -36,7 +36,7 @@ OUT=$BENCH_DIR/results/client-gap.txt
 PORT=7777
 ARGS="$*"
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -217,6 +217,7 @@ round() {
 	wait "$ppid" 2>/dev/null
 	for h in 1 2 3; do node_signal "$LAB" "$h" TERM; done
 	for h in 1 2 3; do node_wait_gone "$LAB" "$h" 3000; done
+	# shellcheck disable=SC2119 # the last capture started
 	capture_stop
 	printf 'client\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$r" "$pcap" "$evf" "$plog" >>"$MANIFEST"
 	bench_log "$tag done"
