@@ -311,24 +311,44 @@ static void record_transition(struct instance *inst, const struct vrrp_actions *
 		notifier_post(inst->notifier, vrrp_state_name(act->to), inst->fsm.cfg.priority);
 }
 
-/* Runs the actions in the order vrrp_fsm.h gives, then re-arms the state machine's timer. */
+static void run_step(struct instance *inst, const struct vrrp_actions *act, enum vrrp_step step,
+		     uint64_t now)
+{
+	switch (step) {
+	case VRRP_STEP_SEND_STOP_ADVERT:
+		send_advert(inst, VRRP_PRIO_STOP);
+		break;
+	case VRRP_STEP_REMOVE_VIPS:
+		change_vips(inst, false);
+		break;
+	case VRRP_STEP_SEND_ADVERT:
+		send_advert(inst, inst->fsm.cfg.priority);
+		break;
+	case VRRP_STEP_ADD_VIPS:
+		change_vips(inst, true);
+		break;
+	case VRRP_STEP_ANNOUNCE:
+		start_announcing(inst);
+		break;
+	case VRRP_STEP_NOTIFY:
+		record_transition(inst, act, now);
+		break;
+	case VRRP_STEP__COUNT:
+		break;
+	}
+}
+
+/* Runs the actions in the order vrrp_actions_steps() gives, then re-arms the state machine's
+ * timer. */
 static void instance_execute(struct instance *inst, const struct vrrp_actions *act,
 			     uint64_t now)
 {
-	if (act->flags & VRRP_ACT_REMOVE_VIPS)
-		change_vips(inst, false);
-	if (act->flags & VRRP_ACT_SEND_STOP_ADVERT)
-		send_advert(inst, VRRP_PRIO_STOP);
-	if (act->flags & VRRP_ACT_SEND_ADVERT)
-		send_advert(inst, inst->fsm.cfg.priority);
-	if (act->flags & VRRP_ACT_ADD_VIPS)
-		change_vips(inst, true);
-	if (act->flags & VRRP_ACT_ANNOUNCE)
-		start_announcing(inst);
+	enum vrrp_step steps[VRRP_STEP__COUNT];
+	size_t n = vrrp_actions_steps(act, steps);
+	for (size_t i = 0; i < n; i++)
+		run_step(inst, act, steps[i], now);
 	if (inst->fsm.state != VRRP_STATE_MASTER)
 		loop_timer_cancel(inst->loop, &inst->announce_timer);
-	if (act->flags & VRRP_ACT_NOTIFY)
-		record_transition(inst, act, now);
 
 	uint64_t deadline = vrrp_fsm_next_deadline(&inst->fsm);
 	if (deadline == VRRP_NO_DEADLINE)

@@ -408,6 +408,28 @@ static state_handler *const handlers[VRRP_STATE__COUNT][VRRP_EV__COUNT] = {
 	},
 };
 
+/* The order of the steps (vrrp_fsm.h says why) and the flag each one comes from. */
+static const struct {
+	enum vrrp_step step;
+	unsigned flag;
+} step_order[VRRP_STEP__COUNT] = {
+	{ .step = VRRP_STEP_SEND_STOP_ADVERT, .flag = VRRP_ACT_SEND_STOP_ADVERT },
+	{ .step = VRRP_STEP_REMOVE_VIPS, .flag = VRRP_ACT_REMOVE_VIPS },
+	{ .step = VRRP_STEP_SEND_ADVERT, .flag = VRRP_ACT_SEND_ADVERT },
+	{ .step = VRRP_STEP_ADD_VIPS, .flag = VRRP_ACT_ADD_VIPS },
+	{ .step = VRRP_STEP_ANNOUNCE, .flag = VRRP_ACT_ANNOUNCE },
+	{ .step = VRRP_STEP_NOTIFY, .flag = VRRP_ACT_NOTIFY },
+};
+
+size_t vrrp_actions_steps(const struct vrrp_actions *act, enum vrrp_step steps[VRRP_STEP__COUNT])
+{
+	size_t n = 0;
+	for (size_t i = 0; i < VRRP_STEP__COUNT; i++)
+		if (act->flags & step_order[i].flag)
+			steps[n++] = step_order[i].step;
+	return n;
+}
+
 void vrrp_fsm_init(struct vrrp_fsm *fsm, const struct vrrp_fsm_config *cfg)
 {
 	memset(fsm, 0, sizeof(*fsm));

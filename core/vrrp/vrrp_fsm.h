@@ -17,6 +17,7 @@
 #include "ipaddr.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define VRRP_PRIO_STOP 0     /* RFC 5798 §5.2.4: master stops participating */
@@ -71,8 +72,7 @@ struct vrrp_event {
 	const char *reason;
 };
 
-/* Bit set of things for the caller to do, in this order: REMOVE_VIPS, SEND_ADVERT or
- * SEND_STOP_ADVERT, ADD_VIPS, ANNOUNCE, NOTIFY. */
+/* Bit set of things for the caller to do, in the order vrrp_actions_steps() gives. */
 enum vrrp_action_flag {
 	VRRP_ACT_SEND_ADVERT = 1u << 0,      /* advert with the current priority */
 	VRRP_ACT_SEND_STOP_ADVERT = 1u << 1, /* advert with priority 0 */
@@ -101,6 +101,27 @@ struct vrrp_fsm {
 					    * entering Backup: "no advert for N ms" in the log */
 	bool held;                         /* VRRP_EV_HOLD: do not become Master */
 };
+
+/* One thing to do, in the order the caller must run them:
+ *  - a master that stops sends its priority-0 advert before it gives its VIPs up: the backups'
+ *    Skew_Time starts one address deletion earlier and the VIPs keep answering during that
+ *    deletion, so a client loses Skew_Time minus it instead of Skew_Time plus it
+ *    (bench/client_gap.sh measures it; RFC 5798 §6.4.3 Shutdown: "Send an ADVERTISEMENT with
+ *    Priority = 0, Transition to the Initialize state");
+ *  - a new master sends its advert, adds its VIPs, then announces them (a gratuitous ARP for
+ *    an address not yet on the interface would send clients to a host that drops them). */
+enum vrrp_step {
+	VRRP_STEP_SEND_STOP_ADVERT,
+	VRRP_STEP_REMOVE_VIPS,
+	VRRP_STEP_SEND_ADVERT,
+	VRRP_STEP_ADD_VIPS,
+	VRRP_STEP_ANNOUNCE,
+	VRRP_STEP_NOTIFY,
+	VRRP_STEP__COUNT,
+};
+
+/* Writes the steps of act into steps[], in order; returns how many. */
+size_t vrrp_actions_steps(const struct vrrp_actions *act, enum vrrp_step steps[VRRP_STEP__COUNT]);
 
 /* Sets up an fsm in Initialize. cfg is copied. */
 void vrrp_fsm_init(struct vrrp_fsm *fsm, const struct vrrp_fsm_config *cfg);

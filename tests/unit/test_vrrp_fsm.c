@@ -702,6 +702,58 @@ static void test_held_master_steps_down(void **state)
 	assert_int_equal(r.fsm.state, VRRP_STATE_MASTER);
 }
 
+/* ---- the order of the steps ---- */
+
+static void assert_steps(const struct rig *r, const enum vrrp_step *want, size_t n_want)
+{
+	enum vrrp_step got[VRRP_STEP__COUNT];
+	size_t n = vrrp_actions_steps(&r->act, got);
+
+	assert_int_equal(n, n_want);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(got[i], want[i]);
+}
+
+/* A master that stops (shutdown, fault, hold) sends its priority-0 advert before it removes
+ * its VIPs: the client's outage is Skew_Time minus the deletion, not plus it
+ * (bench/client_gap.sh found keepvip 1.5 ms behind keepalived when it was the other way). */
+static void test_stopping_master_advertises_before_removing(void **state)
+{
+	static const enum vrrp_step stop[] = { VRRP_STEP_SEND_STOP_ADVERT, VRRP_STEP_REMOVE_VIPS,
+					       VRRP_STEP_NOTIFY };
+	struct rig r;
+
+	(void)state;
+	start_master(&r);
+	send_event(&r, VRRP_EV_SHUTDOWN);
+	assert_steps(&r, stop, 3);
+	start_master(&r);
+	send_fault(&r, "interface eth0 down");
+	assert_steps(&r, stop, 3);
+	start_master(&r);
+	send_hold(&r, true);
+	assert_steps(&r, stop, 3);
+}
+
+/* A new master: advert, VIPs on the interface, then the gratuitous ARP; a master that hears a
+ * higher priority only gives its VIPs up. */
+static void test_new_master_adds_before_announcing(void **state)
+{
+	static const enum vrrp_step up[] = { VRRP_STEP_SEND_ADVERT, VRRP_STEP_ADD_VIPS,
+					     VRRP_STEP_ANNOUNCE, VRRP_STEP_NOTIFY };
+	static const enum vrrp_step down[] = { VRRP_STEP_REMOVE_VIPS, VRRP_STEP_NOTIFY };
+	struct rig r;
+
+	(void)state;
+	start_backup(&r, 100, true);
+	fire_at(&r, T0 + vrrp_fsm_master_down_interval_us(&r.fsm));
+	assert_steps(&r, up, 4);
+	r.now += 10 * MS;
+	send_advert(&r, 200, 100 * MS, "10.0.0.12");
+	assert_int_equal(r.fsm.state, VRRP_STATE_BACKUP);
+	assert_steps(&r, down, 2);
+}
+
 /* The hold survives a fault: cleared, the backup still does not take over. */
 static void test_hold_survives_fault(void **state)
 {
@@ -751,6 +803,8 @@ int main(void)
 		cmocka_unit_test(test_held_backup_does_not_take_over),
 		cmocka_unit_test(test_held_master_steps_down),
 		cmocka_unit_test(test_hold_survives_fault),
+		cmocka_unit_test(test_stopping_master_advertises_before_removing),
+		cmocka_unit_test(test_new_master_adds_before_announcing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
