@@ -165,7 +165,7 @@ SETTLED_MS=""
 DUAL_MS=0
 WHY=""
 settle_to() {
-	local expect=$1 t0=$2 timeout=$3 since="" k letter want_holders="" holders st ok dual_from="" now
+	local expect=$1 t0=$2 timeout=$3 since="" k letter want_holders="" holders st ok dual_from="" now looks=0
 	local -a letters
 	read -r -a letters <<<"$(echo "$expect" | sed 's/./& /g')"
 	for k in $(all_hosts); do
@@ -180,9 +180,12 @@ settle_to() {
 			lab_host_holds "$k" $VIP && holders="$holders${holders:+ }$k"
 		done
 		now=$(lab_now_us)
-		if [ "${holders// /}" != "$holders" ]; then
-			[ -n "$dual_from" ] || dual_from=$now
-		elif [ -n "$dual_from" ]; then
+		looks=$((looks + 1))
+		if [ "${holders// /}" != "$holders" ] && [ -z "$dual_from" ]; then
+			# several at the first look: they were there at T0 (the heal) already
+			dual_from=$now
+			[ "$looks" != 1 ] || dual_from=$t0
+		elif [ "${holders// /}" = "$holders" ] && [ -n "$dual_from" ]; then
 			[ $(((now - dual_from) / 1000)) -le "$DUAL_MS" ] || DUAL_MS=$(((now - dual_from) / 1000))
 			dual_from=""
 		fi
@@ -406,6 +409,7 @@ round_kill() {
 		fail "after SIGKILL of host 1 host 2 did not take over: $WHY"
 	DURING_MS=$SETTLED_MS
 	lab_sleep_ms "$(param down_ms P_)"
+	HEAL_US=$(lab_now_us)
 	heal_kill 1
 }
 
@@ -431,6 +435,7 @@ round_stop() {
 		fail "host 1 woke while host 2 is stopped: $WHY"
 	sleep_until "$t1" "$d2"
 	lab_host_holds 2 $VIP || fail "host 2 did not hold the VIP when stopped"
+	HEAL_US=$(lab_now_us)
 	heal_stop 2
 	bound=$((ADVERT_MS + 200))
 	if lab_wait_not_holder 2 $VIP 3000; then
@@ -467,6 +472,7 @@ round_partition() {
 		fail "partitioned: each group must have one holder ($want): $LAB_WHY"
 	fi
 	sleep_until "$t0" "$(param hold_ms P_)"
+	HEAL_US=$(lab_now_us)
 	heal_partition
 	: "$cb"
 }
@@ -488,6 +494,7 @@ round_simple() {
 		out=$(lab_watch_holders $VIP "$hold" 1) || fail "SIGHUP storm: the VIP moved: $out"
 	fi
 	sleep_until "$t0" "$hold"
+	HEAL_US=$(lab_now_us)
 	"heal_$kind" 1 P_
 	if [ "$kind" = hup ]; then
 		lab_log_lacks_after 1 "$MARK1" 'MASTER -> ' || fail "SIGHUP storm: host 1 left MASTER: $(lab_log_lines 1 'MASTER -> ' | tail -n 1)"
@@ -504,6 +511,7 @@ round_double() {
 	"inject_$KIND_A" 1 A_
 	"inject_$KIND_B" 2 B_
 	sleep_until "$t0" "$hold"
+	HEAL_US=$(lab_now_us)
 	"heal_$KIND_B" 2 B_
 	"heal_$KIND_A" 1 A_
 }
@@ -524,7 +532,7 @@ lab_rest() {
 
 RESULTS=""
 run_round() {
-	local r=$1 t_heal k desc settled=-1 status
+	local r=$1 k desc settled=-1 status
 	unset KIND KIND_A KIND_B "${!P_@}" "${!A_@}" "${!B_@}"
 	eval "$(python3 "$HERE/plan.py" "$SEED" "$r" "$HOSTS")"
 	desc=$KIND
@@ -532,6 +540,7 @@ run_round() {
 	FAILS=()
 	DURING_MS=""
 	WAKE_MS=""
+	HEAL_US=""  # when the round's heal began: settle and two-holder times count from there
 	MARK1=$(lab_log_length 1)
 	lab_log "round $r: $desc $(set | grep -E '^(P|A|B)_' | tr '\n' ' ')"
 	case $KIND in
@@ -541,9 +550,8 @@ run_round() {
 	double) round_double ;;
 	*) round_simple "$KIND" ;;
 	esac
-	t_heal=$(lab_now_us)
 	DUAL_MS=0
-	if settle_to "M$(printf 'B%.0s' $(seq 2 "$HOSTS"))" "$t_heal" "$SETTLE_MS"; then
+	if settle_to "M$(printf 'B%.0s' $(seq 2 "$HOSTS"))" "${HEAL_US:-$(lab_now_us)}" "$SETTLE_MS"; then
 		settled=$SETTLED_MS
 		client_check 1 || fail "$WHY"
 	else
