@@ -344,7 +344,13 @@ inject_flap() {
 	lab_log "health check flaps on host $host"
 	bg_start flapper "$(health_file "$host")" "$(param period_ms "$2")" "$(param hold_ms "$2")"
 }
-heal_flap() { local k; bg_wait_all; for k in $(all_hosts); do : >"$(health_file "$k")"; done; }
+# The heals that wait for their background part: the heal is when that part ended.
+heal_flap() {
+	local k
+	bg_wait_all
+	for k in $(all_hosts); do : >"$(health_file "$k")"; done
+	HEAL_US=$(lab_now_us)
+}
 
 # hupper HOST N: N SIGHUPs spread over one second, each after a rewrite of the host's file
 # that alternates between its two variants (the last one, N even, is the usual one).
@@ -362,7 +368,7 @@ inject_hup() {
 	lab_log "SIGHUP storm on host $1"
 	bg_start hupper "$1" "$(param count "$2" 50)"
 }
-heal_hup() { bg_wait_all; }
+heal_hup() { bg_wait_all; HEAL_US=$(lab_now_us); }
 
 churner() {
 	local step_ms=$1 step host peers
@@ -380,7 +386,7 @@ inject_churn() {
 	# shellcheck disable=SC2046
 	bg_start churner "$(param step_ms "$2")" $(param steps "$2")
 }
-heal_churn() { bg_wait_all; write_all_peers; }
+heal_churn() { bg_wait_all; HEAL_US=$(lab_now_us); write_all_peers; }
 
 # hold_of KIND PREFIX: how long the fault lasts before its heal.
 hold_of() {
