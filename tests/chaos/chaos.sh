@@ -20,13 +20,15 @@
 #   chaos.sh [--keepvip PATH] [--seed N] [--rounds R] [--round K] [--hosts N] [--table FILE]
 #
 # The seed is printed first; `--seed N` replays the whole run, `--seed N --round K` one round
-# (each round depends on the seed and its number only, and starts from the lab at rest).
+# (with the same --hosts: each round depends on the seed, its number and the host count only,
+# and starts from the lab at rest).
 # Default 30 rounds (the short mode, ctest chaos.short); `--rounds 300 --table FILE` is the
 # long mode. Exit 0 when every round passed, 1 otherwise, 77 when namespaces cannot be made
 # (outside CI).
+# shellcheck disable=SC2317 # inject_* and heal_* are called by name ("inject_$kind")
 set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../integration/lib/netns.sh
+# shellcheck source=SCRIPTDIR/../integration/lib/netns.sh
 . "$HERE/../integration/lib/netns.sh"
 
 KEEPVIP_PATH=""
@@ -48,9 +50,12 @@ while [ $# -gt 0 ]; do
 		exit 2 ;;
 	esac
 done
-[ "$HOSTS" -ge 3 ] && [ "$HOSTS" -le 5 ] || { echo "chaos.sh: --hosts 3..5" >&2; exit 2; }
+if [ "$HOSTS" -lt 3 ] || [ "$HOSTS" -gt 5 ]; then
+	echo "chaos.sh: --hosts 3..5" >&2
+	exit 2
+fi
 [ -n "$SEED" ] || SEED=$(( $(od -An -N4 -tu4 /dev/urandom) % 1000000 ))
-echo "chaos: seed $SEED (replay: $0 --seed $SEED${ONLY_ROUND:+ --round $ONLY_ROUND})"
+echo "chaos: seed $SEED (replay: $0 --seed $SEED --hosts $HOSTS${ONLY_ROUND:+ --round $ONLY_ROUND})"
 
 VIP=10.99.0.100
 ADVERT_MS=100
@@ -167,7 +172,9 @@ WHY=""
 settle_to() {
 	local expect=$1 t0=$2 timeout=$3 since="" k letter want_holders="" holders st ok dual_from="" now looks=0
 	local -a letters
-	read -r -a letters <<<"$(echo "$expect" | sed 's/./& /g')"
+	local i
+	letters=()
+	for ((i = 0; i < ${#expect}; i++)); do letters+=("${expect:i:1}"); done
 	for k in $(all_hosts); do
 		[ "${letters[$((k - 1))]}" = M ] && want_holders="$want_holders${want_holders:+ }$k"
 	done
@@ -424,7 +431,7 @@ round_kill() {
 # back; host 2 wakes, still holding the VIP, to a higher-priority master (host 1): it must
 # step down and remove the VIP at once (one advert interval + 200 ms).
 round_stop() {
-	local t0 t1 d1 d2 waited bound
+	local t0 t1 d1 d2 bound
 	d1=$(awk -v m="$(param mult1 P_)" -v d="$(mdi_of 1)" 'BEGIN { printf "%d\n", m * d }')
 	d2=$(awk -v m="$(param mult2 P_)" -v d="$(mdi_of 2)" 'BEGIN { printf "%d\n", m * d }')
 	t0=$(lab_now_us)
@@ -541,7 +548,7 @@ run_round() {
 	local r=$1 k desc settled=-1 status
 	unset KIND KIND_A KIND_B "${!P_@}" "${!A_@}" "${!B_@}"
 	eval "$(python3 "$HERE/plan.py" "$SEED" "$r" "$HOSTS")"
-	desc=$KIND
+	desc=${KIND:?plan.py gave no kind}
 	[ "$KIND" != double ] || desc="double($KIND_A+$KIND_B)"
 	FAILS=()
 	DURING_MS=""
@@ -586,7 +593,7 @@ run_round() {
 		"${DURING_MS:+, failover $DURING_MS ms}" ", dual $DUAL_MS ms" \
 		"${WAKE_MS:+, woken drop $WAKE_MS ms}"
 	for k in "${FAILS[@]}"; do
-		printf '    FAIL %s\n    replay: %s --seed %s --round %s\n' "$k" "$0" "$SEED" "$r"
+		printf '    FAIL %s\n    replay: %s --seed %s --hosts %s --round %s\n' "$k" "$0" "$SEED" "$HOSTS" "$r"
 	done
 	RESULTS+="$r $KIND $status $settled${DURING_MS:+ $DURING_MS}"$'\n'
 	[ "$status" = ok ]
@@ -620,6 +627,7 @@ for r in $list; do
 done
 total_s=$(($(ms_since "$start_us") / 1000))
 
+# shellcheck disable=SC2046 # one argument per host
 lab_stop_all_clean $VIP $(all_hosts)
 
 table() {
