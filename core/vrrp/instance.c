@@ -410,7 +410,8 @@ static void apply_health(struct instance *inst, const char *why)
 {
 	bool fault = inst->check_fault || inst->link_down;
 	if (fault && inst->fsm.state != VRRP_STATE_FAULT && inst->fsm.state != VRRP_STATE_INIT) {
-		struct vrrp_event ev = { .kind = VRRP_EV_FAULT, .reason = why };
+		struct vrrp_event ev = { .kind = VRRP_EV_FAULT, .reason = why,
+					 .link_down = inst->link_down };
 		instance_run_event(inst, &ev);
 	} else if (!fault && inst->fsm.state == VRRP_STATE_FAULT) {
 		struct vrrp_event ev = { .kind = VRRP_EV_FAULT_CLEAR, .reason = why };

@@ -267,8 +267,13 @@ static void master_shutdown(struct vrrp_fsm *fsm, const struct vrrp_event *ev, u
 static void master_fault(struct vrrp_fsm *fsm, const struct vrrp_event *ev, uint64_t now_us,
 			 struct vrrp_actions *out)
 {
-	/* Like Shutdown: tell the backups at once rather than let them wait for MDI. */
-	out->flags |= VRRP_ACT_SEND_STOP_ADVERT;
+	/* Like Shutdown: tell the backups at once rather than let them wait for MDI. Not when
+	 * the link is down: nobody can hear it, and a unicast advert sent into a link without
+	 * carrier leaves the kernel resolving each peer's address (ARP/ND, retried once a second):
+	 * once the link is back our adverts would queue behind that for up to a second or two,
+	 * and the backup that took over would keep the VIP as long (two masters). */
+	if (!ev->link_down)
+		out->flags |= VRRP_ACT_SEND_STOP_ADVERT;
 	any_fault(fsm, ev, now_us, out);
 }
 

@@ -68,6 +68,8 @@ struct vrrp_event {
 	uint8_t new_priority;
 	/* VRRP_EV_HOLD */
 	bool hold;
+	/* VRRP_EV_FAULT: the interface is down (or has no carrier); a check failing otherwise */
+	bool link_down;
 	/* VRRP_EV_FAULT, VRRP_EV_HOLD: short reason for the log, e.g. "interface eth0 down" */
 	const char *reason;
 };

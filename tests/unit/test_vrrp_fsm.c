@@ -76,6 +76,14 @@ static void send_fault(struct rig *r, const char *reason)
 	vrrp_fsm_handle(&r->fsm, &ev, r->now, &r->act);
 }
 
+static void send_link_down(struct rig *r)
+{
+	struct vrrp_event ev = { .kind = VRRP_EV_FAULT, .reason = "interface eth0 down",
+				 .link_down = true };
+
+	vrrp_fsm_handle(&r->fsm, &ev, r->now, &r->act);
+}
+
 static void send_priority(struct rig *r, uint8_t priority)
 {
 	struct vrrp_event ev = { .kind = VRRP_EV_PRIORITY, .new_priority = priority };
@@ -500,11 +508,11 @@ static void test_fault_from_master(void **state)
 
 	(void)state;
 	start_master(&r);
-	send_fault(&r, "interface eth0 down");
+	send_fault(&r, "health check failing");
 	assert_transition(&r, VRRP_STATE_MASTER, VRRP_STATE_FAULT);
 	assert_int_equal(r.act.flags,
 			 VRRP_ACT_SEND_STOP_ADVERT | VRRP_ACT_REMOVE_VIPS | VRRP_ACT_NOTIFY);
-	assert_string_equal(r.act.reason, "fault: interface eth0 down");
+	assert_string_equal(r.act.reason, "fault: health check failing");
 	assert_int_equal(vrrp_fsm_next_deadline(&r.fsm), VRRP_NO_DEADLINE);
 	/* FAULT: adverts, timers and a second fault change nothing. */
 	send_advert(&r, 50, 100 * MS, "10.0.0.12");
@@ -514,6 +522,21 @@ static void test_fault_from_master(void **state)
 	fire_at(&r, r.now + 10 * SEC);
 	assert_int_equal(r.act.flags, 0);
 	assert_int_equal(r.fsm.state, VRRP_STATE_FAULT);
+}
+
+/* The link down (found by tests/chaos, link rounds with carrier loss): the master leaves
+ * without the priority-0 advert nobody could hear. Sent, a unicast one would leave the
+ * peers' ARP entries resolving on the dead link and hold back our adverts once it is back. */
+static void test_fault_link_down_sends_no_stop_advert(void **state)
+{
+	struct rig r;
+
+	(void)state;
+	start_master(&r);
+	send_link_down(&r);
+	assert_transition(&r, VRRP_STATE_MASTER, VRRP_STATE_FAULT);
+	assert_int_equal(r.act.flags, VRRP_ACT_REMOVE_VIPS | VRRP_ACT_NOTIFY);
+	assert_string_equal(r.act.reason, "fault: interface eth0 down");
 }
 
 static void test_fault_from_backup_and_clear(void **state)
@@ -793,6 +816,7 @@ int main(void)
 		cmocka_unit_test(test_master_tie_lower_address_loses),
 		cmocka_unit_test(test_master_shutdown_sends_stop_advert),
 		cmocka_unit_test(test_fault_from_master),
+		cmocka_unit_test(test_fault_link_down_sends_no_stop_advert),
 		cmocka_unit_test(test_fault_from_backup_and_clear),
 		cmocka_unit_test(test_fault_clear_names_its_cause),
 		cmocka_unit_test(test_fault_clear_outside_fault_is_ignored),
