@@ -12,6 +12,8 @@
 set -u -o pipefail
 # shellcheck source=lib/netns.sh
 . "$(dirname "$0")/lib/netns.sh"
+# shellcheck source=lib/k8s_lab.sh
+. "$(dirname "$0")/lib/k8s_lab.sh"
 lab_init k8s_hostile "${1:-}"
 # shellcheck source=lib/hostile.sh
 . "$(dirname "$0")/lib/hostile.sh"
@@ -34,17 +36,8 @@ hostile_restore() {
 	control close_watches
 }
 
-# One pod per host, at its address: the peers.
-for k in 1 2 3; do
-	control "add?name=keepvip-node-$k&ip=10.42.0.1$k&like=keepvip-8qcr6"
-done
-control "delete?name=keepvip-8qcr6"
-control "delete?name=keepvip-lm5b2"
-SA="$LAB_DIR/serviceaccount"
-mkdir -p "$SA"
-printf '%s\n' "$TOKEN" >"$SA/token"
-printf 'keepvip-system' >"$SA/namespace"
-cp "$LAB_DIR/tls/ca.pem" "$SA/ca.crt"
+k8s_lab_pods
+k8s_lab_service_account "$TOKEN"
 
 hostile_host_env() { echo "POD_NAME=keepvip-node-$1"; }
 hostile_start_hosts KEEPVIP_ORCHESTRATOR=kubernetes "KUBERNETES_SERVICE_HOST=$HOSTILE_SERVER" \

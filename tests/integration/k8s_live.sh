@@ -21,6 +21,8 @@
 set -u -o pipefail
 # shellcheck source=lib/netns.sh
 . "$(dirname "$0")/lib/netns.sh"
+# shellcheck source=lib/k8s_lab.sh
+. "$(dirname "$0")/lib/k8s_lab.sh"
 lab_init k8s_live "${1:-}"
 LAB_IPV4_NET=10.42.0
 lab_up 3
@@ -47,19 +49,8 @@ control() {
 		lab_fail "control $1" "the fake server did not answer"
 }
 
-# The three pods: the fixtures' first two renamed to our hosts, the third added.
-for k in 1 2 3; do
-	control "add?name=keepvip-node-$k&ip=10.42.0.1$k&like=keepvip-8qcr6"
-done
-control "delete?name=keepvip-8qcr6"
-control "delete?name=keepvip-lm5b2"
-
-# The service account's volume, as the kubelet writes it.
-SA="$LAB_DIR/serviceaccount"
-mkdir -p "$SA"
-printf '%s\n' "$TOKEN" >"$SA/token"
-printf 'keepvip-system' >"$SA/namespace"
-cp "$LAB_DIR/tls/ca.pem" "$SA/ca.crt"
+k8s_lab_pods                       # one pod per host: the peers
+k8s_lab_service_account "$TOKEN"   # SA: the volume the kubelet writes
 
 declare -A PRIORITY=([1]=150 [2]=100 [3]=50)
 declare -A NODE=([1]=node-a [2]=node-b [3]=node-c)
