@@ -30,7 +30,7 @@ merge_only="${MERGE_ONLY:-0}"
 # need more.
 max_len_of() {
 	case "$1" in
-	fuzz_vrrp_decode) echo 1024 ;;
+	fuzz_vrrp_decode | fuzz_probe_frame) echo 1024 ;;
 	fuzz_settings_env | fuzz_cli_args | fuzz_peers_file | fuzz_swarm_peerset) echo 4096 ;;
 	fuzz_marathon_sse | fuzz_swarm_stream) echo 4096 ;;
 	fuzz_settings_yaml) echo 16384 ;;
@@ -50,8 +50,9 @@ row() {
 	execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
 	eps="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)"
 	secs="$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)"
-	local cov ft
+	local cov ft lim
 	cov="$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")"
+	lim="$(sed -n 's/.* lim: \([0-9]*\).*/\1/p' <<<"$last")"
 	ft="$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")"
 	local finding="none"
 	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|deadly signal' "$log"; then
@@ -59,7 +60,7 @@ row() {
 	fi
 	printf '| %s | %s | %s | %s | %s | %s | %s | %s (%s B) | %s |\n' \
 		"$name" "${execs:-?}" "${secs:-?}" "${eps:-?}" "${cov:-?}" "${ft:-?}" \
-		"$(max_len_of "$name")" "$files" "$bytes" "$finding"
+		"${lim:-?}" "$files" "$bytes" "$finding"
 }
 
 [ $# -gt 0 ] || set -- $(all_targets)
@@ -88,10 +89,10 @@ for name in "$@"; do
 	nice -n "$niceness" "$bin" -merge=1 -max_len="$len" -rss_limit_mb=1024 \
 		"$out/min/$name" "$work" >"$out/$name.merge.log" 2>&1
 	files=$(find "$out/min/$name" -type f | wc -l)
-	bytes=$(du -sb "$out/min/$name" | cut -f1)
+	bytes=$(find "$out/min/$name" -type f -printf '%s\n' | awk '{ n += $1 } END { print n + 0 }')
 	rows+=("$(row "$name" "$out/$name.log" "$files" "$bytes")")
 done
 
-echo "| target | executions | time (s) | exec/s | cov | ft | max_len | corpus files (size) | findings |"
+echo "| target | executions | time (s) | exec/s | cov | ft | lim | corpus files (bytes) | findings |"
 echo "|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
