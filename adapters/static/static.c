@@ -4,8 +4,8 @@
 #include "static.h"
 
 #include "loop.h"
+#include "peer_list.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -58,43 +58,6 @@ static int static_create(const struct adapter_ctx *ctx, void **state, char *err,
 	return 0;
 }
 
-/* Splits text on commas, whitespace and '#' comments into addresses. */
-static int parse_peer_list(const char *text, const char *where, struct adapter_discovery *out,
-			   char *err, size_t err_len)
-{
-	const char *p = text;
-	unsigned line = 1;
-
-	while (*p != '\0') {
-		if (*p == '#') {
-			while (*p != '\0' && *p != '\n')
-				p++;
-			continue;
-		}
-		if (*p == '\n')
-			line++;
-		if (*p == ',' || isspace((unsigned char)*p)) {
-			p++;
-			continue;
-		}
-		size_t len = strcspn(p, ", \t\r\n#");
-		char word[IP_ADDR_STRLEN];
-		if (len >= sizeof(word) || out->n_peers == ADAPTER_MAX_PEERS) {
-			snprintf(err, err_len, "%s:%u: entry too long or too many peers", where, line);
-			return -EINVAL;
-		}
-		memcpy(word, p, len);
-		word[len] = '\0';
-		if (ip_addr_parse(word, &out->peers[out->n_peers]) < 0) {
-			snprintf(err, err_len, "%s:%u: \"%s\" is not an IP address", where, line, word);
-			return -EINVAL;
-		}
-		out->n_peers++;
-		p += len;
-	}
-	return 0;
-}
-
 static int read_small_file(const char *path, char *buf, size_t cap, char *err, size_t err_len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -126,7 +89,7 @@ static int static_fetch(void *state, struct adapter_discovery *out, char *err, s
 	memset(out, 0, sizeof(*out));
 	if (s->path[0] == '\0') {
 		const char *env = s->ctx.env ? s->ctx.env("KEEPVIP_PEERS", s->ctx.env_ctx) : NULL;
-		return parse_peer_list(env ? env : "", "env KEEPVIP_PEERS", out, err, err_len);
+		return peer_list_parse(env ? env : "", "env KEEPVIP_PEERS", out, err, err_len);
 	}
 	char *buf = malloc(PEERS_FILE_MAX);
 	if (buf == NULL) {
@@ -135,7 +98,7 @@ static int static_fetch(void *state, struct adapter_discovery *out, char *err, s
 	}
 	int rc = read_small_file(s->path, buf, PEERS_FILE_MAX, err, err_len);
 	if (rc == 0)
-		rc = parse_peer_list(buf, s->path, out, err, err_len);
+		rc = peer_list_parse(buf, s->path, out, err, err_len);
 	free(buf);
 	return rc;
 }

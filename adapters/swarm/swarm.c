@@ -20,6 +20,7 @@
  *
  * A bad answer from the engine fails the read: adapter.c keeps the last peers and backs off. */
 #include "swarm.h"
+#include "swarm_event_lines.h"
 #include "swarm_parse.h"
 #include "swarm_peer_server.h"
 #include "swarm_peerset.h"
@@ -106,8 +107,7 @@ struct swarm_state {
 	/* manager: liveness */
 	struct loop_timer relist, settle, kick;
 	struct http_request *events;
-	char line[SWARM_MAX_EVENT];
-	size_t line_len;
+	struct swarm_event_lines lines;
 	char events_err[ADAPTER_ERR_LEN];  /* why the reader dropped the stream, "" = it did not */
 	int64_t since_nano;
 	uint32_t events_backoff_ms;
@@ -479,14 +479,13 @@ static int events_drop(struct swarm_state *s, int rc, const char *why)
 }
 
 /* One whole event line. 0, or negative errno when the stream must be dropped. */
-static int on_event_line(struct swarm_state *s)
+static int on_event_line(void *arg, const char *line, size_t len)
 {
+	struct swarm_state *s = arg;
 	struct swarm_event ev;
 	char err[ADAPTER_ERR_LEN];
 
-	if (s->line_len == 0)
-		return 0;
-	if (swarm_parse_event(s->line, s->line_len, s->service, NULL, &ev, err, sizeof(err)) < 0)
+	if (swarm_parse_event(line, len, s->service, NULL, &ev, err, sizeof(err)) < 0)
 		return events_drop(s, -EPROTO, err);
 	if (s->events_backoff_ms != 0)
 		log_info("adapter", "swarm: the event stream answers again");
@@ -502,25 +501,15 @@ static int on_event_chunk(void *arg, long status, const char *data, size_t len)
 {
 	struct swarm_state *s = arg;
 	char why[64];
-	int rc;
 
 	if (status != 200)
 		return 0; /* an error body: done() says why */
-	for (size_t i = 0; i < len; i++) {
-		if (data[i] != '\n') {
-			if (s->line_len + 1 >= sizeof(s->line)) {
-				snprintf(why, sizeof(why), "a line over %u bytes", SWARM_MAX_EVENT);
-				return events_drop(s, -EMSGSIZE, why);
-			}
-			s->line[s->line_len++] = data[i];
-			continue;
-		}
-		rc = on_event_line(s);
-		s->line_len = 0;
-		if (rc < 0)
-			return rc;
+	int rc = swarm_event_lines_feed(&s->lines, data, len, on_event_line, s);
+	if (rc == -EMSGSIZE) {
+		snprintf(why, sizeof(why), "a line over %u bytes", SWARM_MAX_EVENT);
+		return events_drop(s, rc, why);
 	}
-	return 0;
+	return rc;
 }
 
 static void on_events_done(void *arg, const struct http_response *resp)
@@ -529,7 +518,7 @@ static void on_events_done(void *arg, const struct http_response *resp)
 	char err[ADAPTER_ERR_LEN];
 
 	s->events = NULL;
-	s->line_len = 0;
+	swarm_event_lines_reset(&s->lines);
 	if (s->events_err[0] != '\0' || resp->error != NULL || resp->status != 200) {
 		if (s->events_err[0] != '\0')
 			adapter_errf(err, sizeof(err), "%s", s->events_err);

@@ -2,8 +2,9 @@
  * command. Settings are validated whole before anything starts (STYLE.md habit 9). */
 #include "commands.h"
 
-#include "registry.h"
+#include "cli_args.h"
 #include "daemon.h"
+#include "registry.h"
 #include "log.h"
 #include "netlink.h"
 #include "settings.h"
@@ -20,7 +21,6 @@
 #define KEEPVIP_VERSION "0.0.0"
 #endif
 
-#define MAX_FLAGS 32
 #define YAML_MAX (1024 * 1024)
 
 static const char usage[] =
@@ -38,27 +38,10 @@ static const char usage[] =
 	"name without KEEPVIP_, lower case, '-' for '_' (--priority 150, --advert-ms 100).\n"
 	"Precedence: flag > env > YAML file > adapter > default.\n";
 
-struct flag {
-	const char *env_name; /* of the setting, in the key registry */
-	const char *value;
-};
-
 struct cli {
 	struct settings_adapters adapters; /* the adapters' names and settings (registry) */
-	const char *command;
-	const char *config_path;
-	struct flag flags[MAX_FLAGS];
-	size_t n_flags;
+	struct cli_args args;
 };
-
-static const char *flag_lookup(const char *env_name, void *ctx)
-{
-	const struct cli *cli = ctx;
-	for (size_t i = 0; i < cli->n_flags; i++)
-		if (strcmp(cli->flags[i].env_name, env_name) == 0)
-			return cli->flags[i].value;
-	return NULL;
-}
 
 /* KEEPVIP_ORCHESTRATOR's values (auto and the adapters built in) and the adapters' own
  * settings, from the registry. */
@@ -78,55 +61,13 @@ static void print_orchestrators(const struct settings_adapters *adapters, FILE *
 
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
-	memset(cli, 0, sizeof(*cli));
+	char err[256];
+
 	adapter_registry_settings(&cli->adapters);
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-			cli->command = "help";
-			return 0;
-		}
-		if (strncmp(arg, "--", 2) != 0) {
-			if (cli->command != NULL) {
-				fprintf(stderr, "keepvip: unexpected argument \"%s\"\n", arg);
-				return -EINVAL;
-			}
-			cli->command = arg;
-			continue;
-		}
-		const char *name = arg + 2, *eq = strchr(name, '=');
-		char key[64];
-		const char *value;
-		size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
-		if (name_len == 0 || name_len >= sizeof(key)) {
-			fprintf(stderr, "keepvip: bad option \"%s\"\n", arg);
-			return -EINVAL;
-		}
-		memcpy(key, name, name_len);
-		key[name_len] = '\0';
-		if (eq != NULL)
-			value = eq + 1;
-		else if (i + 1 < argc)
-			value = argv[++i];
-		else {
-			fprintf(stderr, "keepvip: option --%s needs a value\n", key);
-			return -EINVAL;
-		}
-		if (strcmp(key, "config") == 0) {
-			cli->config_path = value;
-			continue;
-		}
-		/* --advert-ms -> KEEPVIP_ADVERT_MS, --rancher-stack -> KEEPVIP_RANCHER_STACK */
-		const struct setting_key_info *setting = setting_key_by_flag(&cli->adapters, key);
-		if (cli->n_flags == MAX_FLAGS || setting == NULL) {
-			fprintf(stderr, "keepvip: unknown option \"--%s\"\n", key);
-			return -EINVAL;
-		}
-		cli->flags[cli->n_flags].env_name = setting->env;
-		cli->flags[cli->n_flags++].value = value;
+	if (cli_args_parse(argc, argv, &cli->adapters, &cli->args, err, sizeof(err)) < 0) {
+		fprintf(stderr, "keepvip: %s\n", err);
+		return -EINVAL;
 	}
-	if (cli->command == NULL)
-		cli->command = "help";
 	return 0;
 }
 
@@ -240,7 +181,7 @@ static int load_settings_quiet(struct cli *cli, const struct adapter_ops *runnin
 			       const struct adapter_discovery *known, struct loaded *out, char *err,
 			       size_t err_len)
 {
-	const char *path = cli->config_path ? cli->config_path : getenv("KEEPVIP_CONFIG");
+	const char *path = cli->args.config_path ? cli->args.config_path : getenv("KEEPVIP_CONFIG");
 	size_t yaml_len = 0;
 	char *yaml = NULL;
 
@@ -248,7 +189,7 @@ static int load_settings_quiet(struct cli *cli, const struct adapter_ops *runnin
 	    (yaml = read_file(path, &yaml_len, err, err_len)) == NULL)
 		return -EINVAL;
 	struct settings_inputs in = {
-		.flags = { "flag", flag_lookup, cli },
+		.flags = { "flag", cli_args_lookup, &cli->args },
 		.env = { "env", settings_getenv, NULL },
 		.yaml_text = yaml, .yaml_len = yaml_len, .yaml_path = path,
 		.adapters = &cli->adapters,
@@ -406,7 +347,7 @@ static int cmd_run(struct cli *cli, struct loaded *l)
 /* Needs only the status address, so it works on a host whose other settings are not set. */
 static int cmd_status(struct cli *cli)
 {
-	const char *addr = flag_lookup("KEEPVIP_STATUS_ADDR", cli);
+	const char *addr = cli_args_lookup("KEEPVIP_STATUS_ADDR", &cli->args);
 	if (addr == NULL || addr[0] == '\0')
 		addr = getenv("KEEPVIP_STATUS_ADDR");
 	if (addr == NULL || addr[0] == '\0')
@@ -422,33 +363,33 @@ int keepvip_main(int argc, char **argv)
 		print_orchestrators(&cli.adapters, stderr);
 		return 2;
 	}
-	if (strcmp(cli.command, "help") == 0) {
+	if (strcmp(cli.args.command, "help") == 0) {
 		fputs(usage, stdout);
 		print_orchestrators(&cli.adapters, stdout);
 		return 0;
 	}
-	if (strcmp(cli.command, "help-settings") == 0) {
+	if (strcmp(cli.args.command, "help-settings") == 0) {
 		settings_doc_write(&cli.adapters, SETTINGS_DOC_TEXT, stdout);
 		return 0;
 	}
-	if (strcmp(cli.command, "version") == 0) {
+	if (strcmp(cli.args.command, "version") == 0) {
 		printf("keepvip %s\n", KEEPVIP_VERSION);
 		return 0;
 	}
-	if (strcmp(cli.command, "status") == 0)
+	if (strcmp(cli.args.command, "status") == 0)
 		return cmd_status(&cli);
-	if (strcmp(cli.command, "run") != 0 && strcmp(cli.command, "check") != 0 &&
-	    strcmp(cli.command, "peers") != 0) {
-		fprintf(stderr, "keepvip: unknown command \"%s\"\n\n%s", cli.command, usage);
+	if (strcmp(cli.args.command, "run") != 0 && strcmp(cli.args.command, "check") != 0 &&
+	    strcmp(cli.args.command, "peers") != 0) {
+		fprintf(stderr, "keepvip: unknown command \"%s\"\n\n%s", cli.args.command, usage);
 		return 2;
 	}
 
 	struct loaded l = { 0 };
 	int rc = load_settings(&cli, &l);
 	if (rc == 0) {
-		if (strcmp(cli.command, "check") == 0)
+		if (strcmp(cli.args.command, "check") == 0)
 			rc = cmd_check(&l);
-		else if (strcmp(cli.command, "peers") == 0)
+		else if (strcmp(cli.args.command, "peers") == 0)
 			rc = cmd_peers(&l);
 		else
 			rc = cmd_run(&cli, &l);
