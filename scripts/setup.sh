@@ -8,7 +8,7 @@ PACKAGES=(
 	build-essential cmake pkg-config clang
 	libnl-3-dev libnl-route-3-dev libcurl4-openssl-dev libjansson-dev libyaml-dev libcmocka-dev
 	libmicrohttpd-dev prometheus python3-yaml python3-jsonschema docker.io debootstrap socat
-	iproute2 tcpdump tshark keepalived procps python3 iptables curl
+	iproute2 tcpdump tshark keepalived procps python3 iptables curl iputils-ping
 	nodejs npm kubernetes-client
 	systemd man-db groff-base util-linux
 )

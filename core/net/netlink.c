@@ -20,6 +20,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/route.h>
 #include <netlink/socket.h>
@@ -485,6 +486,62 @@ bool nl_addr_present(struct nl_ctx *ctx, int ifindex, const struct ip_addr *a)
 	}
 	nl_cache_free(addrs);
 	return found;
+}
+
+/* ---- neighbours ------------------------------------------------------------------------ */
+
+#define NEIGH_USABLE (NUD_REACHABLE | NUD_PERMANENT | NUD_NOARP)
+
+/* Deletes dst's entry on ifindex from cache when it is not usable; 1 deleted, 0 not, or
+ * negative errno. */
+static int neigh_forget(struct nl_ctx *ctx, struct nl_cache *cache, int ifindex,
+			const struct ip_addr *dst)
+{
+	struct nl_addr *na = nl_addr_from(dst, dst->family == AF_INET ? 32 : 128);
+	if (na == NULL)
+		return -ENOMEM;
+	struct rtnl_neigh *neigh = rtnl_neigh_get(cache, ifindex, na);
+	nl_addr_put(na);
+	if (neigh == NULL)
+		return 0;
+	int rc = 0;
+	if ((rtnl_neigh_get_state(neigh) & NEIGH_USABLE) == 0) {
+		int nle = rtnl_neigh_delete(ctx->sock, neigh, 0);
+		rc = nle < 0 && errno_from_nle(nle) != ENOENT ? -errno_from_nle(nle) : (nle >= 0);
+		if (rc < 0) {
+			char addr[IP_ADDR_STRLEN], link[IF_NAMESIZE + 16];
+			set_err(ctx->err, sizeof(ctx->err), "netlink: delete neighbour %s on %s: %s",
+				ip_addr_str(dst, addr), link_label(ifindex, link), nle_text(nle));
+		}
+	}
+	rtnl_neigh_put(neigh);
+	return rc;
+}
+
+static int neigh_forget_unusable(struct nl_ctx *ctx, int ifindex, const struct ip_addr *dsts,
+				 size_t n)
+{
+	struct nl_cache *cache = NULL;
+	int rc = rtnl_neigh_alloc_cache(ctx->sock, &cache);
+	if (rc < 0) {
+		char link[IF_NAMESIZE + 16];
+		set_err(ctx->err, sizeof(ctx->err), "netlink: list neighbours on %s: %s",
+			link_label(ifindex, link), nle_text(rc));
+		return -errno_from_nle(rc);
+	}
+	int deleted = 0;
+	for (size_t i = 0; i < n && deleted >= 0; i++) {
+		int one = neigh_forget(ctx, cache, ifindex, &dsts[i]);
+		deleted = one < 0 ? one : deleted + one;
+	}
+	nl_cache_free(cache);
+	return deleted;
+}
+
+int nl_neigh_forget_unusable(struct nl_ctx *ctx, int ifindex, const struct ip_addr *dsts,
+			     size_t n, char *err, size_t err_len)
+{
+	return report(ctx, neigh_forget_unusable(ctx, ifindex, dsts, n), err, err_len);
 }
 
 /* ---- link tracking --------------------------------------------------------------------- */

@@ -89,6 +89,16 @@ int nl_addr_del(struct nl_ctx *ctx, int ifindex, const struct ip_addr *a, unsign
  * (nl_ctx_error says why). */
 bool nl_addr_present(struct nl_ctx *ctx, int ifindex, const struct ip_addr *a);
 
+/* ---- neighbours ------------------------------------------------------------------------ */
+
+/* Deletes the neighbour (ARP / NDP) entries of ifindex for dsts[0..n) that are not usable as
+ * they are (any state but REACHABLE, PERMANENT, NOARP): an entry left INCOMPLETE or PROBE by
+ * a send while the link was down keeps retrying once a second (retrans_time) and holds what
+ * is sent to it meanwhile; without it the next send resolves at once. Absent entries are
+ * skipped. Returns the number deleted, or negative errno (err says why). */
+int nl_neigh_forget_unusable(struct nl_ctx *ctx, int ifindex, const struct ip_addr *dsts,
+			     size_t n, char *err, size_t err_len);
+
 /* ---- link tracking --------------------------------------------------------------------- */
 
 struct nl_link_event {

@@ -436,11 +436,31 @@ static void on_checks_changed(void *arg, bool fault, unsigned priority_penalty)
 	apply_health(inst, fault ? "health check failing" : "health checks");
 }
 
+/* The link is back: a unicast advert sent in the few ms between the carrier loss and our
+ * noticing it left the peers' neighbour entries resolving on the dead link, retried once a
+ * second; our next adverts would wait behind them (two masters meanwhile). Forgetting them
+ * lets the next advert resolve at once. */
+static void forget_stale_peer_neighbours(struct instance *inst)
+{
+	if (!instance_unicast(inst) || inst->peers.n == 0)
+		return;
+	char err[256];
+	int n = nl_neigh_forget_unusable(inst->nl, inst->iface->ifindex, inst->peers.addrs,
+					 inst->peers.n, err, sizeof(err));
+	if (n < 0)
+		log_warn(inst->cfg->name, "%s", err);
+	else if (n > 0)
+		log_info(inst->cfg->name, "interface %s up: %d unresolved peer neighbour entr%s forgotten",
+			 inst->iface->name, n, n == 1 ? "y" : "ies");
+}
+
 void instance_link_changed(struct instance *inst, bool up)
 {
 	if (inst->link_down == !up)
 		return;
 	inst->link_down = !up;
+	if (up)
+		forget_stale_peer_neighbours(inst);
 	char why[64];
 	snprintf(why, sizeof(why), "interface %s %s", inst->iface->name, up ? "up" : "down");
 	apply_health(inst, why);

@@ -5,8 +5,10 @@
 # health check on every host. Each round injects a fault, heals it, waits for the election to
 # settle and checks. Faults (tests/chaos/plan.py draws them from the seed): SIGKILL of the
 # master; SIGSTOP of the master (and then of its successor) for 1..5 x Master_Down_Interval;
-# link down / carrier loss on the master; 30 % loss + 100 ms ± 50 ms delay (tc netem) on one
-# host or all; a partition of the bridge into two groups; a flapping health check; 50 SIGHUPs
+# link down / carrier loss on the master; 30 % loss + 100 ms ± 50 ms delay on one host or all
+# (tc netem where the kernel has sch_netem: on egress; otherwise the userspace netem
+# tests/chaos/nfq_delay.py through NFQUEUE: IP both ways, ARP not delayed; iptables loss
+# alone as a last resort; the output says which ran); a partition of the bridge into two groups; a flapping health check; 50 SIGHUPs
 # in a second on the master; the peer files churning; two of these at once.
 #
 # Checks, every round: once settled exactly one host holds the VIP, it is MASTER in /status,
@@ -30,6 +32,8 @@ set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=SCRIPTDIR/../integration/lib/netns.sh
 . "$HERE/../integration/lib/netns.sh"
+# shellcheck source=SCRIPTDIR/nfq.sh
+. "$HERE/nfq.sh"
 
 KEEPVIP_PATH=""
 SEED=""
@@ -81,18 +85,46 @@ lab_ns_sh "$LAB_SWITCH" ip link add br1 type bridge mcast_snooping 0 stp_state 0
 lab_ns_sh "$LAB_SWITCH" ip link set br1 up
 command -v curl >/dev/null || lab_cannot_run "curl is not installed"
 
-# netem where the kernel has it; otherwise the loss alone through iptables (said in the output)
+# netem where the kernel has it; otherwise the userspace netem (nfq_delay.py through NFQUEUE),
+# loss and delay both ways; otherwise the loss alone through iptables. Said in the output.
 NETEM=netem
 if ! ip netns exec "$(lab_host_ns "$CLIENT")" tc qdisc add dev eth0 root netem delay 1ms 2>/dev/null; then
-	if command -v iptables >/dev/null; then
+	if nfq_usable "$(lab_host_ns "$CLIENT")" "$LAB_DIR/nfq-probe.log"; then
+		NETEM=nfqueue
+		echo "chaos: tc netem is not in this kernel: 30 % loss + 100 ± 50 ms delay through NFQUEUE (tests/chaos/nfq_delay.py, in and out of the faulted host's eth0; ARP not delayed)"
+	elif command -v iptables >/dev/null; then
 		NETEM=iptables-loss
-		echo "chaos: tc netem is not in this kernel: 30 % loss through iptables, no delay"
+		echo "chaos: neither tc netem nor NFQUEUE here ($(tail -n 1 "$LAB_DIR/nfq-probe.log" 2>/dev/null)): 30 % loss through iptables, no delay"
 	else
 		lab_cannot_run "neither tc netem nor iptables"
 	fi
 else
 	ip netns exec "$(lab_host_ns "$CLIENT")" tc qdisc del dev eth0 root 2>/dev/null
+	echo "chaos: 30 % loss + 100 ± 50 ms delay through tc netem (egress of the faulted host's eth0)"
 fi
+# What nfq_delay.py did over the run (its last line after each fault): for the table.
+NFQ_PACKETS=0
+NFQ_DROPPED=0
+NFQ_DELAY_SUM_MS=0
+NFQ_DELAY_MAX_MS=0
+nfq_tally() {
+	local line
+	line=$(grep '^nfq_delay: queue' "$1" 2>/dev/null | tail -n 1)
+	[ -n "$line" ] || return 0
+	lab_log "$line"
+	read -r NFQ_PACKETS NFQ_DROPPED NFQ_DELAY_SUM_MS NFQ_DELAY_MAX_MS < <(awk -v p="$NFQ_PACKETS" \
+		-v d="$NFQ_DROPPED" -v s="$NFQ_DELAY_SUM_MS" -v x="$NFQ_DELAY_MAX_MS" '{
+		for (i = 1; i < NF; i++) {
+			if ($i == "packets") np = $(i + 1); if ($i == "dropped") nd = $(i + 1)
+			if ($i == "mean") m = $(i + 1); if ($i == "max") hi = $(i + 1) }
+		printf "%d %d %.1f %.1f\n", p + np, d + nd, s + m * (np - nd), (hi > x ? hi : x) }' <<<"$line")
+	: >"$1"
+}
+nfq_figures() {
+	awk -v p="$NFQ_PACKETS" -v d="$NFQ_DROPPED" -v s="$NFQ_DELAY_SUM_MS" -v x="$NFQ_DELAY_MAX_MS" 'BEGIN {
+		printf "%d packets through NFQUEUE, %d dropped (%.1f %%), the others delayed %.1f ms on average, %.1f ms at most\n",
+			p, d, (p ? 100 * d / p : 0), (p > d ? s / (p - d) : 0), x }'
+}
 
 peers_file() { echo "$LAB_DIR/peers$1.txt"; }
 health_file() { echo "$LAB_DIR/health$1"; }
@@ -296,9 +328,13 @@ inject_netem() {
 	local k ns
 	for k in $(netem_hosts "$2"); do
 		ns=$(lab_host_ns "$k")
-		lab_log "netem on host $k"
+		lab_log "netem ($NETEM) on host $k"
 		if [ "$NETEM" = netem ]; then
 			ip netns exec "$ns" tc qdisc replace dev eth0 root netem loss 30% delay 100ms 50ms
+		elif [ "$NETEM" = nfqueue ]; then
+			# seeded by the run's seed, the round and the host: the draws replay with the round
+			nfq_on "$ns" "$SEED/$ROUND/$k" "$LAB_DIR/nfq$k.log" ||
+				fail "nfq_delay did not start on host $k: $(tail -n 1 "$LAB_DIR/nfq$k.log")"
 		else
 			ip netns exec "$ns" iptables -A INPUT -m statistic --mode random --probability 0.3 -j DROP
 			ip netns exec "$ns" iptables -A OUTPUT -m statistic --mode random --probability 0.3 -j DROP
@@ -311,6 +347,8 @@ heal_netem() {
 		ns=$(lab_host_ns "$k")
 		if [ "$NETEM" = netem ]; then
 			ip netns exec "$ns" tc qdisc del dev eth0 root 2>/dev/null
+		elif [ "$NETEM" = nfqueue ]; then
+			[ -z "${NFQ_PID[$ns]:-}" ] || { nfq_off "$ns"; nfq_tally "$LAB_DIR/nfq$k.log"; }
 		else
 			ip netns exec "$ns" iptables -F 2>/dev/null
 		fi
@@ -546,6 +584,7 @@ lab_rest() {
 RESULTS=""
 run_round() {
 	local r=$1 k desc settled=-1 status
+	ROUND=$r
 	unset KIND KIND_A KIND_B "${!P_@}" "${!A_@}" "${!B_@}"
 	eval "$(python3 "$HERE/plan.py" "$SEED" "$r" "$HOSTS")"
 	desc=${KIND:?plan.py gave no kind}
@@ -633,6 +672,7 @@ lab_stop_all_clean $VIP $(all_hosts)
 table() {
 	echo "# keepvip chaos harness: $(printf '%s' "$RESULTS" | grep -c .) rounds in $total_s s, $failed_rounds failed"
 	echo "# seed $SEED, $HOSTS hosts + client, adverts $ADVERT_MS ms, loss/delay by $NETEM"
+	[ "$NETEM" != nfqueue ] || echo "# nfqueue: $(nfq_figures)"
 	echo "# command: tests/chaos/chaos.sh $ARGS"
 	echo "# keepvip: $(git -C "$HERE" describe --always --dirty 2>/dev/null || echo '?'), $(date -u +%Y-%m-%d)"
 	echo "# settle: ms from the heal to the election settled (exactly one holder, MASTER, others BACKUP, stable $STABLE_MS ms)"
@@ -657,5 +697,6 @@ if [ -n "$TABLE" ]; then
 	table >"$TABLE"
 	echo "chaos: table written to $TABLE"
 fi
+[ "$NETEM" != nfqueue ] || echo "chaos: $(nfq_figures)"
 echo "chaos: seed $SEED, $failed_rounds of $(printf '%s' "$RESULTS" | grep -c .) rounds failed, $total_s s"
 lab_finish

@@ -343,6 +343,44 @@ static bool wait_for_state(struct nl_link_watch *w, struct watch_state *ws, bool
 	}
 }
 
+/* ---- neighbours ------------------------------------------------------------------------ */
+
+/* True when `ip neigh show ADDR dev DEV` lists an entry. */
+static bool neigh_listed(const char *addr)
+{
+	char cmd[160], line[256];
+
+	snprintf(cmd, sizeof(cmd), "ip neigh show %s dev %s", addr, dev);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	bool listed = fgets(line, sizeof(line), p) != NULL;
+	pclose(p);
+	return listed;
+}
+
+static void test_neigh_forget_unusable(void **state)
+{
+	static const char *const kept[] = { "10.77.0.21", "10.77.0.23" };
+	static const char *const forgotten[] = { "10.77.0.22", "fd00:77::24" };
+	struct ip_addr dsts[] = { addr_of("10.77.0.21"), addr_of("10.77.0.22"), addr_of("10.77.0.23"),
+				  addr_of("fd00:77::24"), addr_of("10.77.0.25") };
+
+	(void)state;
+	sh("ip neigh replace 10.77.0.21 lladdr 02:00:00:00:00:21 dev %s nud permanent", dev);
+	sh("ip neigh replace 10.77.0.22 lladdr 02:00:00:00:00:22 dev %s nud stale", dev);
+	sh("ip neigh replace 10.77.0.23 lladdr 02:00:00:00:00:23 dev %s nud reachable", dev);
+	sh("ip neigh replace fd00:77::24 lladdr 02:00:00:00:00:24 dev %s nud stale", dev);
+	/* 10.77.0.25 has no entry: skipped */
+	assert_int_equal(nl_neigh_forget_unusable(ctx, dev_index(dev), dsts, 5, NULL, 0), 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_true(neigh_listed(kept[i]));
+		assert_false(neigh_listed(forgotten[i]));
+	}
+	/* nothing left to forget */
+	assert_int_equal(nl_neigh_forget_unusable(ctx, dev_index(dev), dsts, 5, NULL, 0), 0);
+	sh("ip neigh flush dev %s nud all", dev);
+}
+
 static void test_link_events(void **state)
 {
 	struct watch_state ws = { .ifindex = dev_index(dev) };
@@ -399,6 +437,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_addr_add_del_v6_usable_at_once),
 		cmocka_unit_test(test_addr_list),
 		cmocka_unit_test(test_addr_errors_name_what_and_where),
+		cmocka_unit_test(test_neigh_forget_unusable),
 		cmocka_unit_test(test_link_events),
 	};
 
