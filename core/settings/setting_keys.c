@@ -185,7 +185,7 @@ int setting_adapter_key_by_yaml(const struct settings_adapters *adapters, const 
 {
 	const struct setting_key_info *info;
 	for (size_t i = 0; (info = setting_adapter_key(adapters, i)) != NULL; i++)
-		if (strcmp(info->yaml, yaml_name) == 0)
+		if (info->yaml != NULL && strcmp(info->yaml, yaml_name) == 0)
 			return (int)i;
 	return -1;
 }
