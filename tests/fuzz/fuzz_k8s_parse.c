@@ -1,7 +1,7 @@
 /* fuzz_k8s_parse.c — libFuzzer target for the Kubernetes parser
  * (adapters/kubernetes/k8s_parse.c): every answer it reads comes from the network.
  *
- * The whole input is handed to each entry point in turn: as a pod list page (into a pod set
+ * The first byte picks the entry point (fuzz_entry.h), the rest is read: as a pod list page (into a pod set
  * with IPv4 and with IPv6 filters), as a watch stream split into lines at an input-chosen
  * chunk size (each line a pod event applied to the set, and a node event), as a Node (the
  * priority annotation), as a Status, as our own pod (and its default selector), as a
@@ -9,6 +9,7 @@
  * must keep its contract: an error leaves a message; a success leaves a pod set within its
  * bounds whose discovery has peers of the filter's family and never our own address; a node
  * priority is 0 or 1..254. Any violation aborts. */
+#include "fuzz_entry.h"
 #include "k8s_parse.h"
 
 #include <errno.h>
@@ -162,26 +163,55 @@ static void fuzz_objects(const char *body, size_t size)
 	check_said(rc, err, "namespace");
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The selector the adapter is given, once, for both address families. */
+static void filters(struct k8s_filter *f4, struct k8s_filter *f6)
 {
-	static struct k8s_filter f4, f6;
-	static struct k8s_pod_set set;
+	static struct k8s_filter v4, v6;
 	static int ready;
-	const char *body = (const char *)data;
 	char err[256];
 
 	if (!ready) {
-		if (k8s_selector_parse("app.kubernetes.io/name=keepvip", &f4.selector, err,
+		if (k8s_selector_parse("app.kubernetes.io/name=keepvip", &v4.selector, err,
 				       sizeof(err)) != 0)
 			fail("the fixed selector does not parse");
-		f6 = f4;
-		f4.family = AF_INET;
-		f6.family = AF_INET6;
+		v6 = v4;
+		v4.family = AF_INET;
+		v6.family = AF_INET6;
 		ready = 1;
 	}
+	*f4 = v4;
+	*f6 = v6;
+}
+
+static struct k8s_pod_set set;
+
+static void list_v4(const char *body, size_t size)
+{
+	struct k8s_filter f4, f6;
+	filters(&f4, &f6);
 	fuzz_list(body, size, &f4, &set);
+}
+
+static void list_v6(const char *body, size_t size)
+{
+	struct k8s_filter f4, f6;
+	filters(&f4, &f6);
 	fuzz_list(body, size, &f6, &set);
+}
+
+/* From an empty set, as after a list that found no pod: nothing of an earlier input (a list
+ * of the other family) may carry over. */
+static void watch_stream(const char *body, size_t size)
+{
+	struct k8s_filter f4, f6;
+	filters(&f4, &f6);
+	k8s_pod_set_clear(&set);
 	fuzz_stream(body, size, &f4, &set);
-	fuzz_objects(body, size);
-	return 0;
+}
+
+static const fuzz_entry entries[] = { list_v4, list_v6, watch_stream, fuzz_objects };
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_pick_entry(entries, sizeof(entries) / sizeof(entries[0]), data, size);
 }

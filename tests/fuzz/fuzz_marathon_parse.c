@@ -2,13 +2,14 @@
  * (adapters/marathon/): the task list, the SSE framer and the event classifier read what the
  * network sends; the URL list and credentials come from settings.
  *
- * The whole input is handed to each: as a task list (IPv4 and IPv6, with and without an
+ * The first byte picks the reader (fuzz_entry.h); the rest is read: as a task list (IPv4 and IPv6, with and without an
  * identity), as an error body, as an event stream fed whole and in pieces cut where the input
  * says (the events must be the same), each event classified, and as a URL list and a token.
  * None may crash, leak or read out of bounds, and each must keep its contract: an error says
  * why; a task list stays within its bounds, its peers are of the family or names to resolve,
  * never duplicates nor self; the framer's events stay within their bounds. Any violation
  * aborts. */
+#include "fuzz_entry.h"
 #include "marathon_endpoint.h"
 #include "marathon_parse.h"
 #include "sse.h"
@@ -187,23 +188,46 @@ static void settings_text(const char *data, size_t size)
 	free(text);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void tasks_with_task_id(const char *body, size_t size)
 {
-	const char *body = (const char *)data;
 	struct marathon_task_list *l = malloc(sizeof(*l));
-	char msg[MARATHON_MESSAGE_LEN];
-
 	if (l == NULL)
 		abort();
 	tasks(body, size, "keepvip.instance-a4485ce8-a4a2-841f-4eed-dbe7fa61f010._app.1",
 	      "10.42.0.11", AF_INET, l);
+	free(l);
+}
+
+static void tasks_by_host_v6(const char *body, size_t size)
+{
+	struct marathon_task_list *l = malloc(sizeof(*l));
+	if (l == NULL)
+		abort();
 	tasks(body, size, NULL, "node-a.mesos.example", AF_INET6, l);
+	free(l);
+}
+
+static void tasks_unknown_self(const char *body, size_t size)
+{
+	struct marathon_task_list *l = malloc(sizeof(*l));
+	if (l == NULL)
+		abort();
 	tasks(body, size, NULL, NULL, AF_INET, l);
 	free(l);
-	if (marathon_parse_error(body, size, msg, sizeof(msg)) == 0 &&
-	    !terminated(msg, sizeof(msg)))
+}
+
+static void error_answer(const char *body, size_t size)
+{
+	char msg[MARATHON_MESSAGE_LEN];
+	if (marathon_parse_error(body, size, msg, sizeof(msg)) == 0 && !terminated(msg, sizeof(msg)))
 		fail("an error message without its NUL");
-	stream(body, size);
-	settings_text(body, size);
-	return 0;
+}
+
+static const fuzz_entry entries[] = {
+	tasks_with_task_id, tasks_by_host_v6, tasks_unknown_self, error_answer, stream, settings_text,
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_pick_entry(entries, sizeof(entries) / sizeof(entries[0]), data, size);
 }

@@ -2,12 +2,14 @@
  * (adapters/swarm/swarm_parse.c): every answer it reads comes from the Docker socket, and
  * the /proc texts from the kernel.
  *
- * The whole input is one body, handed to each entry point in turn (version, info, an error
- * body, services, tasks then nodes, a container, an event line, mountinfo and cgroup text).
+ * The first byte picks the entry point (fuzz_entry.h), the rest is the body: version, info,
+ * an error body, services, tasks then nodes, a container, an event line, mountinfo and
+ * cgroup text.
  * None may crash, leak, or read out of bounds, and each must keep its contract: an error
  * leaves a message; a success leaves results within their bounds: a negotiated version in
  * our range, NUL-terminated ids, peers with an address family and no duplicates. Any
  * violation aborts. */
+#include "fuzz_entry.h"
 #include "swarm_parse.h"
 
 #include <stdio.h>
@@ -95,35 +97,52 @@ static void check_peers(const char *body, size_t size)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void error_answer(const char *body, size_t size)
 {
-	const char *body = (const char *)data;
-	char err[256], id[SWARM_ID_LEN], name[SWARM_NAME_LEN], msg[128];
-	struct swarm_event ev;
-	int rc;
-
-	check_version(body, size);
-	check_info(body, size);
+	char msg[128];
 	if (swarm_parse_error(body, size, msg, sizeof(msg)) > SWARM_E_VERSION)
 		fail("an unknown error class");
 	check_text(msg, sizeof(msg), "error: message without NUL");
+}
 
-	err[0] = '\0';
-	rc = swarm_parse_service_id(body, size, "keepvip_keepvip", id, err, sizeof(err));
+static void service_id(const char *body, size_t size)
+{
+	char err[256] = "", id[SWARM_ID_LEN];
+	int rc = swarm_parse_service_id(body, size, "keepvip_keepvip", id, err, sizeof(err));
 	check_said(rc, err, "services");
 	if (rc == 0)
 		check_text(id, sizeof(id), "services: id without NUL");
-	check_peers(body, size);
+}
 
-	err[0] = '\0';
-	rc = swarm_parse_container_service(body, size, name, id, err, sizeof(err));
-	check_said(rc, err, "container");
-	err[0] = '\0';
-	rc = swarm_parse_event(body, size, "keepvip_keepvip", "qm3sxcom3spu33xaghgryknj7", &ev, err,
-			       sizeof(err));
-	check_said(rc, err, "event");
+static void container_service(const char *body, size_t size)
+{
+	char err[256] = "", id[SWARM_ID_LEN], name[SWARM_NAME_LEN];
+	check_said(swarm_parse_container_service(body, size, name, id, err, sizeof(err)), err,
+		   "container");
+}
 
+static void event(const char *body, size_t size)
+{
+	char err[256] = "";
+	struct swarm_event ev;
+	check_said(swarm_parse_event(body, size, "keepvip_keepvip", "qm3sxcom3spu33xaghgryknj7", &ev,
+				     err, sizeof(err)),
+		   err, "event");
+}
+
+static void container_id(const char *body, size_t size)
+{
+	char id[SWARM_ID_LEN];
 	if (swarm_container_id(body, size, body, size, id) == 0 && strlen(id) != 64)
 		fail("a container id that is not 64 characters");
-	return 0;
+}
+
+static const fuzz_entry entries[] = {
+	check_version, check_info, error_answer, service_id, check_peers, container_service, event,
+	container_id,
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_pick_entry(entries, sizeof(entries) / sizeof(entries[0]), data, size);
 }
