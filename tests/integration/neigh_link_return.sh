@@ -33,6 +33,7 @@ lab_start_keepvip 2 "${common[@]}" KEEPVIP_PRIORITY=100
 lab_require_master_1 $VIP 5000 1000
 h1=$(lab_host_ns 1)
 
+carrier_loss_handled() { ip -n "$h1" -o link show eth0 | grep -q 'state DOWN'; }
 neigh_state() { ip -n "$h1" neigh show "$PEER2" dev eth0 | awk '{ print $NF }'; }
 
 # cycle N: one carrier loss with a send in the window, and the return.
@@ -41,6 +42,15 @@ cycle() {
 	mark1=$(lab_log_length 1)
 	ip -n "$h1" neigh del "$PEER2" dev eth0 2>/dev/null
 	ip -n "$LAB_SWITCH" link set p1 down || lab_die "carrier off failed"
+	# The kernel flushes the device's neighbour entries when it handles the carrier loss,
+	# which linkwatch may defer by up to a second: a send before that makes an entry the
+	# flush then removes. Send once the operational state says the carrier loss was handled.
+	local waited=0
+	until carrier_loss_handled; do
+		[ "$waited" -lt 2000 ] || { lab_fail "cycle $n: host 1's eth0 goes operationally DOWN" "not within 2 s"; break; }
+		sleep 0.01
+		waited=$((waited + 10))
+	done
 	t_send=$(lab_now_us)
 	ip netns exec "$h1" ping -c 1 -W 0.1 "$PEER2" >/dev/null 2>&1
 	lab_expect_eq "cycle $n: the send while the carrier is gone left the entry INCOMPLETE" \
