@@ -25,7 +25,7 @@ lab_start_keepvip 2 "${common[@]}" KEEPVIP_PRIORITY=100
 lab_require_master_1 $VIP 5000 1000
 lab_expect_eq "asked: SCHED_RR at priority 20" "SCHED_RR 20" "$(policy "${LAB_PID[1]}")"
 kb=$(locked_kb "${LAB_PID[1]}")
-if ldd "$LAB_KEEPVIP" 2>/dev/null | grep -q libasan; then
+if lab_keepvip_is_asan; then
 	# AddressSanitizer makes mlockall a no-op: the daemon says so instead.
 	lab_expect "asked (ASan build): the log says memory is not locked" \
 		lab_log_has 1 'realtime_priority 20: memory not locked \(AddressSanitizer build\)'

@@ -67,7 +67,7 @@ lab_expect "the server kept answering during the abuse ($answered HTTP answers, 
 	[ "${answered:-0}" -ge 100 ]
 lab_expect "/healthz answers again as soon as the abuse stops (${back_ms:-never} ms, bound 1000)" \
 	[ -n "$back_ms" ] && awk -v v="${back_ms:-1e9}" 'BEGIN { exit !(v <= 1000) }'
-if ldd "$LAB_KEEPVIP" 2>/dev/null | grep -q libasan; then
+if lab_keepvip_is_asan; then
 	# ASan keeps freed memory in quarantine (256 MB): RSS says nothing there; leaks and
 	# overflows are its own reports (lab_check_sanitizers).
 	lab_log "ASan build: VmRSS $rss_before -> $rss_after kB, not judged"

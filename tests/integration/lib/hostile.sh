@@ -71,7 +71,7 @@ hostile_start_hosts() {
 # used again: every answer read and freed would show as growth. Host 1's quarantine is
 # capped, and its size and the shadow memory (1/8) are allowed for.
 HOSTILE_ASAN_ENV=()
-if grep -qa __asan_init "$LAB_KEEPVIP" 2>/dev/null; then
+if lab_keepvip_is_asan; then
 	HOSTILE_ASAN_ENV=("ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4")
 fi
 

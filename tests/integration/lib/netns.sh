@@ -101,6 +101,10 @@ lab_expect_le() {
 	fi
 }
 
+# lab_keepvip_is_asan: the daemon under test is an AddressSanitizer build. (Not `ldd | grep -q`:
+# with pipefail, grep leaving at the first match can fail the pipeline with ldd's SIGPIPE.)
+lab_keepvip_is_asan() { grep -qa __asan_init "$LAB_KEEPVIP" 2>/dev/null; }
+
 # lab_check_sanitizers: a sanitizer report in any daemon's log is a failure (a SIGKILLed
 # daemon never reaches its exit status, so the log is the only witness).
 lab_check_sanitizers() {
