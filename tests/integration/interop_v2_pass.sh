@@ -95,7 +95,7 @@ mismatch() {
 mismatch "(c) another password" kvlpass1 otherpw 'received an invalid passwd'
 # keepvip_log_lacks HOST TEXT: no line of keepvip's own in the host's log holds TEXT (the
 # lab's "===== start: SETTINGS" lines are the harness's, not keepvip's).
-keepvip_log_lacks() { ! grep -vF ' ===== ' "$LAB_DIR/host$1.log" | grep -qF -- "$2"; }
+keepvip_log_lacks() { ! grep -vF ' ===== ' "$LAB_DIR/host$1.log" | grep -F -- "$2" >/dev/null; }
 lab_expect "(c) keepvip never logged its password" keepvip_log_lacks 2 kvlpass1
 mismatch "(d) no password on keepvip" "" kvlpass1 'received a 0 auth, expecting 1'
 
