@@ -29,6 +29,8 @@ static void fail(const char *what)
 	abort();
 }
 
+#include "fuzz_sse_events.h" /* after fail(), which it calls */
+
 static void check_said(int rc, const char *err, const char *what)
 {
 	if (rc < 0 && err[0] == '\0') {
@@ -88,58 +90,21 @@ static void tasks(const char *body, size_t size, const char *task_id, const char
 
 /* ---- the event stream ------------------------------------------------------------------- */
 
-struct events {
-	size_t n;
-	uint64_t hash;      /* of every type and data, in order */
-	struct marathon_event_memory mem;
-	bool classify;
-};
-
-static uint64_t fnv(uint64_t h, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-	return h;
-}
-
-static int on_event(void *arg, const struct sse_event *ev)
-{
-	struct events *e = arg;
-	size_t type_len = strlen(ev->type);
-
-	if (type_len == 0 || type_len >= SSE_TYPE_LEN || ev->data_len > SSE_MAX_DATA ||
-	    ev->data[ev->data_len] != '\0')
-		fail("an event out of bounds");
-	e->n++;
-	e->hash = fnv(e->hash, ev->type, type_len + 1);
-	e->hash = fnv(e->hash, ev->data, ev->data_len + 1);
-	e->hash = fnv(e->hash, ev->truncated ? "t" : "f", 1);
-	if (e->classify) {
-		char err[256] = "";
-		int rc = marathon_event_classify(&e->mem, "/keepvip", ev->type, ev->data,
-						 ev->data_len, ev->truncated, err, sizeof(err));
-		check_said(rc, err, "classify");
-		if (rc > MARATHON_EVENT_ATTACHED)
-			fail("an action out of range");
-	}
-	return 0;
-}
-
 static void stream(const char *data, size_t size)
 {
 	struct sse_parser whole, parts;
-	struct events a = { .hash = 14695981039346656037u, .classify = true };
-	struct events b = { .hash = 14695981039346656037u };
+	struct sse_events a = { .hash = SSE_EVENTS_HASH_START, .classify = true };
+	struct sse_events b = { .hash = SSE_EVENTS_HASH_START };
 	size_t at = 0, step = size > 0 ? (unsigned char)data[0] % 7 + 1 : 1;
 
 	sse_init(&whole);
 	sse_init(&parts);
-	if (sse_feed(&whole, data, size, on_event, &a) != 0)
+	if (sse_feed(&whole, data, size, sse_events_on_event, &a) != 0)
 		fail("sse_feed failed on the whole input");
 	/* the same bytes in pieces of 1..7 bytes, then a growing piece */
 	while (at < size) {
 		size_t n = size - at < step ? size - at : step;
-		if (sse_feed(&parts, data + at, n, on_event, &b) != 0)
+		if (sse_feed(&parts, data + at, n, sse_events_on_event, &b) != 0)
 			fail("sse_feed failed on a piece");
 		at += n;
 		step = step * 2 + 1;
