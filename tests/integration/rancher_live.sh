@@ -75,13 +75,7 @@ lab_capture_start "" && wire=1
 
 # ---- 1. start ------------------------------------------------------------------------------
 
-for k in 1 2 3; do
-	start_host "$k"
-done
-master=$(lab_wait_settled $VIP 8000 1000)
-lab_expect_eq "host 1 (priority 150) holds the VIP" 1 "$master"
-lab_assert_single_holder "exactly one holder" $VIP 1
-lab_sample_holders_start $VIP
+lab_start_three_on_1 $VIP "priority 150"
 for k in 1 2 3; do
 	lab_expect "host $k runs the rancher adapter" lab_log_has $k 'adapter rancher'
 done

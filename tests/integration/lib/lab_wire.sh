@@ -87,3 +87,17 @@ lab_expect_sole_holder_sampled() {
 		lab_fail "the VIP never left host $host ($samples samples over the whole run)" "${other:-too few samples}"
 	fi
 }
+
+# lab_start_three_on_1 VIP WHY: the adapter scenarios' start. start_host (the scenario's) on
+# hosts 1, 2 and 3; the election must settle on host 1 alone (WHY says why it should win);
+# then the holders are sampled for the rest of the run (lab_expect_sole_holder_sampled).
+lab_start_three_on_1() {
+	local vip=$1 why=$2 k master
+	for k in 1 2 3; do
+		start_host "$k"
+	done
+	master=$(lab_wait_settled "$vip" 8000 1000)
+	lab_expect_eq "host 1 ($why) holds the VIP" 1 "$master"
+	lab_assert_single_holder "exactly one holder" "$vip" 1
+	lab_sample_holders_start "$vip"
+}
