@@ -133,18 +133,9 @@ static int teardown(void **state)
 
 static struct adapter_ctx ctx_of(struct fixture *f)
 {
-	struct settings_adapters adapters;
 	char err[SETTINGS_ERR_LEN];
-	adapter_registry_settings(&adapters);
-	struct settings_inputs in = { .env = { "env", harness_env_lookup, &f->env },
-				      .adapters = &adapters };
-	if (f->settings == NULL)
-		f->settings = calloc(1, sizeof(*f->settings));
-	assert_non_null(f->settings);
-	int rc = settings_load(&in, f->settings, err, sizeof(err));
-	if (rc != 0)
-		print_error("settings: %s\n", err);
-	assert_int_equal(rc, 0);
+	harness_settings_expect_loaded(harness_settings_load(&f->env, &f->settings, err, sizeof(err)),
+				       err);
 	return (struct adapter_ctx){ .loop = f->loop, .settings = f->settings,
 				     .env = harness_env_lookup, .env_ctx = &f->env };
 }

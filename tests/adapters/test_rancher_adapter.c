@@ -69,24 +69,14 @@ static long requests(const struct fixture *f, const char *path)
  * them: the adapter reads its settings from there. 0, or -EINVAL with the message in err. */
 static int load_settings(struct fixture *f, char *err, size_t err_len)
 {
-	struct settings_adapters adapters;
-	adapter_registry_settings(&adapters);
 	harness_env_set(&f->env, "KEEPVIP_VIPS", "10.0.0.100");
-	struct settings_inputs in = { .env = { "env", harness_env_lookup, &f->env },
-				      .adapters = &adapters };
-	if (f->settings == NULL)
-		f->settings = calloc(1, sizeof(*f->settings));
-	assert_non_null(f->settings);
-	return settings_load(&in, f->settings, err, err_len);
+	return harness_settings_load(&f->env, &f->settings, err, err_len);
 }
 
 static struct adapter_ctx ctx_of(struct fixture *f, struct loop *loop)
 {
 	char err[SETTINGS_ERR_LEN];
-	int rc = load_settings(f, err, sizeof(err));
-	if (rc != 0)
-		print_error("settings: %s\n", err);
-	assert_int_equal(rc, 0);
+	harness_settings_expect_loaded(load_settings(f, err, sizeof(err)), err);
 	return (struct adapter_ctx){ .loop = loop, .settings = f->settings };
 }
 

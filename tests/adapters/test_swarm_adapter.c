@@ -75,25 +75,11 @@ static void side_start(struct side *s, const char *name, const char *const *opts
 	side_env(s, port);
 }
 
-static int load_settings(struct side *s, char *err, size_t err_len)
-{
-	struct settings_adapters adapters;
-	adapter_registry_settings(&adapters);
-	struct settings_inputs in = { .env = { "env", harness_env_lookup, &s->env },
-				      .adapters = &adapters };
-	if (s->settings == NULL)
-		s->settings = calloc(1, sizeof(*s->settings));
-	assert_non_null(s->settings);
-	return settings_load(&in, s->settings, err, err_len);
-}
-
 static struct adapter_ctx ctx_of(struct side *s, struct loop *loop)
 {
 	char err[SETTINGS_ERR_LEN];
-	int rc = load_settings(s, err, sizeof(err));
-	if (rc != 0)
-		print_error("settings: %s\n", err);
-	assert_int_equal(rc, 0);
+	harness_settings_expect_loaded(harness_settings_load(&s->env, &s->settings, err, sizeof(err)),
+				       err);
 	return (struct adapter_ctx){ .loop = loop, .settings = s->settings,
 				     .env = harness_env_lookup, .env_ctx = &s->env };
 }

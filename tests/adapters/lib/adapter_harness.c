@@ -8,6 +8,8 @@
 #include "adapter_harness.h"
 
 #include "log.h"
+#include "registry.h"
+#include "settings.h"
 #include "loop.h"
 
 #include <curl/curl.h>
@@ -239,6 +241,26 @@ const char *harness_env_lookup(const char *name, void *ctx)
 		if (strcmp(env->e[i].name, name) == 0)
 			return env->e[i].value;
 	return NULL;
+}
+
+int harness_settings_load(struct harness_env *env, struct settings **settings, char *err,
+			  size_t err_len)
+{
+	struct settings_adapters adapters;
+	adapter_registry_settings(&adapters);
+	struct settings_inputs in = { .env = { "env", harness_env_lookup, env },
+				      .adapters = &adapters };
+	if (*settings == NULL)
+		*settings = calloc(1, sizeof(**settings));
+	assert_non_null(*settings);
+	return settings_load(&in, *settings, err, err_len);
+}
+
+void harness_settings_expect_loaded(int rc, const char *err)
+{
+	if (rc != 0)
+		print_error("settings: %s\n", err);
+	assert_int_equal(rc, 0);
 }
 
 /* ---- log capture ------------------------------------------------------------------------ */

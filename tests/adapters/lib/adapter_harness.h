@@ -3,6 +3,7 @@
  *   fake_api_*      starts tests/adapters/lib/fake_api.py with a scenario (TCP, TLS or a unix
  *                   socket), asks its /_control endpoints, stops it by its pid;
  *   harness_env_*   the environment the adapter sees (a settings_lookup_fn over a table);
+ *   harness_settings_*  the settings of every built-in adapter, loaded from that environment;
  *   log_capture_*   the daemon's log lines into a file the test can search;
  *   harness_run_*   the real loop, run until a predicate holds or a timeout passes.
  *
@@ -17,6 +18,7 @@
 #include <sys/types.h>
 
 struct loop;
+struct settings;
 
 /* ---- the fake API server ---------------------------------------------------------------- */
 
@@ -64,6 +66,13 @@ void harness_env_set(struct harness_env *env, const char *name, const char *valu
 void harness_env_unset(struct harness_env *env, const char *name);
 /* A settings_lookup_fn: ctx is the struct harness_env. */
 const char *harness_env_lookup(const char *name, void *ctx);
+
+/* settings_load from env, with every registered adapter's keys, into *settings (allocated on
+ * first use; the caller frees it). settings_load's return; err says why on failure. */
+int harness_settings_load(struct harness_env *env, struct settings **settings, char *err,
+			  size_t err_len);
+/* Asserts that a harness_settings_load returned 0, printing err first when it did not. */
+void harness_settings_expect_loaded(int rc, const char *err);
 
 /* ---- log capture ------------------------------------------------------------------------ */
 
