@@ -174,7 +174,9 @@ json_t *fake_api_control(const struct fake_api *f, const char *what)
 	snprintf(url, sizeof(url), "%s/_control/%s", f->base_url, what);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROXY, "");
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+	/* patient: a fake busy streaming a hostile body to the adapter answers its controls late
+	 * on a loaded machine (seen: over 5 s under ASan with two tests at once) */
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	if (f->unix_path[0] != '\0')
